@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from collector.points import Point
 
 Clock = Callable[[], float]
+Sink = Callable[[Sequence[Point]], None]  # where sources hand points that are not part of a poll (backfill)
 
 
 class Source(Protocol):
