@@ -92,6 +92,24 @@ COMPOSE_VARIABLES: tuple[tuple[str, str, str], ...] = (
     ),
     ("HPM_GRAFANA_PORT", "3000", "Published Grafana port."),
     ("HPM_INFLUX_PORT", "8086", "Published InfluxDB port."),
+    (
+        "HPM_INFLUX_ADMIN_PASSWORD",
+        "",
+        "InfluxDB admin password, used on the first start only. Empty: generated and kept in a volume. Secret.",
+    ),
+    (
+        "HPM_GRAFANA_ADMIN_PASSWORD",
+        "",
+        "Grafana admin password, used on the first start only. Empty: generated once and printed by "
+        "'docker compose logs secrets'. Secret.",
+    ),
+    ("HPM_ALERT_NTFY_URL", "", "Alerts to ntfy: topic URL (https://ntfy.example/topic)."),
+    ("HPM_ALERT_NTFY_TOKEN", "", "Alerts to ntfy: access token, if the topic needs one. Secret."),
+    ("HPM_ALERT_TELEGRAM_BOT_TOKEN", "", "Alerts to Telegram: bot token. Secret."),
+    ("HPM_ALERT_TELEGRAM_CHAT_ID", "", "Alerts to Telegram: chat id."),
+    ("HPM_ALERT_PUSHOVER_TOKEN", "", "Alerts to Pushover: application token. Secret."),
+    ("HPM_ALERT_PUSHOVER_USER", "", "Alerts to Pushover: user key."),
+    ("HPM_ALERT_EMAIL_TO", "", "Alerts by e-mail: comma-separated addresses (needs Grafana's GF_SMTP_* settings)."),
 )
 
 

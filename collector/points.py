@@ -45,7 +45,8 @@ def time_ns(moment: datetime | float) -> int:
         if moment.tzinfo is None:
             raise InvalidPoint("naive datetime: every timestamp must be timezone-aware UTC")
         return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
-    return round(moment * 1e9)
+    seconds = int(moment)  # split first: float(t) * 1e9 loses ~100 ns at today's magnitudes
+    return seconds * 1_000_000_000 + round((moment - seconds) * 1e9)
 
 
 def point(

@@ -5,7 +5,9 @@ and generated dashboard is checked to reference only what is declared here (test
 
 Conventions
 - Raw readings go to the raw bucket, timestamped by the collector in UTC at the moment of sampling
-  (Shelly 1-minute history: the start of the minute, as the device stamps it).
+  (Shelly 1-minute history: the start of the minute, as the device stamps it). Viessmann ``hp_*`` points
+  carry the feature's own timestamp (when the gateway last reported the value) and are written once per
+  timestamp: a steady value has no new points, so query them with a long range and ``last()``.
 - Units live in field declarations, not in field names. Energies in the raw bucket are Wh (Shelly counters)
   or kWh (Viessmann summaries); derived energies are kWh.
 - Rollups keep the raw measurement's tags and fields, add the tag ``agg`` and are named
@@ -273,8 +275,9 @@ HP_ENERGY_SUMMARY = MeasurementSpec(
         _last("last_month", "kwatth", "Energy of the last month."),
         _last("last_year", "kwatth", "Energy of the last year."),
     ),
-    "Device-reported energy summaries: kind=electric (consumption) or heat (production).",
-    {TAG_KIND: ("electric", "heat"), TAG_USAGE: ("heating", "dhw", "cooling", "total")},
+    "Device-reported energy summaries: kind=electric (consumption), heat (production) or heating_rod "
+    "(the heating rod's electricity).",
+    {TAG_KIND: ("electric", "heat", "heating_rod"), TAG_USAGE: ("heating", "dhw", "cooling", "total")},
 )
 HP_EFFICIENCY = MeasurementSpec(
     "hp_efficiency",
@@ -292,6 +295,8 @@ HP_HEATING_ROD = MeasurementSpec(
         _last("active", "bool", "Heating rod on.", Kind.INT),
         _last("starts", "none", "Cumulative heating-rod starts.", Kind.INT),
         _last("hours", "h", "Cumulative heating-rod hours."),
+        _last("hours_level_1", "h", "Cumulative heating-rod run time on level one (legacy models)."),
+        _last("hours_level_2", "h", "Cumulative heating-rod run time on level two (legacy models)."),
         _gauge("power", "watt", "Current heating-rod power."),
         _last("energy_day", "kwatth", "Heating-rod energy so far today (device day counter)."),
         _last("energy_year", "kwatth", "Heating-rod energy so far this year."),
@@ -334,6 +339,7 @@ COLLECTOR_HEALTH = MeasurementSpec(
         _f("budget_24h", "none", "Viessmann calls allowed per 24 h (our share).", Kind.INT),
         _f("budget_10min", "none", "Viessmann calls allowed per 10 min (our share).", Kind.INT),
         _f("outbox_depth", "none", "Points waiting in the outbox.", Kind.INT),
+        _f("outbox_dropped", "none", "Oldest points dropped because the outbox was full (cumulative).", Kind.INT),
         _f("dead_letters", "none", "Points InfluxDB rejected (kept in the dead-letter table).", Kind.INT),
         _f("write_latency", "ms", "Duration of the last InfluxDB write."),
         _f("rss", "bytes", "Resident memory of the collector process."),
@@ -384,9 +390,22 @@ def _rollup(raw: MeasurementSpec, interval: str) -> MeasurementSpec:
 
 ROLLUPS = tuple(_rollup(raw, interval) for raw in RAW_MEASUREMENTS if raw.rolled_up for interval in ROLLUP_INTERVALS)
 
+ENERGY_MINUTE = MeasurementSpec(
+    "energy_minute",
+    Bucket.ROLLUP,
+    (TAG_KIND, TAG_SOURCE),
+    (
+        _f("wh", "watth", "Energy booked in the minute (an interval's energy goes to the minute of its end)."),
+        _f("seconds", "s", "Seconds of sampling intervals booked in the minute (coverage)."),
+    ),
+    "Energy per minute, stamped at the minute start, the base of daily energies and COPs: kind=electric "
+    "(source=shelly, counter increments or backfilled minutes), kind=heat (source=device|dt_flow|estimate).",
+    {TAG_KIND: ("electric", "heat"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
+)
 _ENERGY_FIELDS = (
     _f("kwh", "kwatth", "Energy in the interval."),
-    _f("coverage", "percent", "Share of the interval covered by data, %."),
+    _f("coverage", "percent", "Share of the interval (so far) covered by data, %."),
+    _f("hours", "h", "Hours of the interval covered by data."),
 )
 _ENERGY_TAGS = {
     TAG_KIND: ("electric", "heat", "heating_rod"),
@@ -471,6 +490,7 @@ DEVICE_CROSSCHECK = MeasurementSpec(
 )
 
 DERIVED_MEASUREMENTS = (
+    ENERGY_MINUTE,
     ENERGY_DAILY,
     ENERGY_MONTHLY,
     COP_30M,

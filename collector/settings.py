@@ -129,6 +129,13 @@ class Settings(BaseSettings):
     simulation_speed: float = Field(
         1.0, gt=0, le=100000, description="Simulated installation: simulated seconds per real second."
     )
+    simulation_catchup_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 400,
+        description="Simulated installation with a speed above 1: start this far in the past, run fast until "
+        "real time is reached, then in real time.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -139,7 +146,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
         return value
 
-    @field_validator("shelly_host", "viessmann_username", mode="before")
+    # Empty means unset: docker compose passes every variable through, empty when .env does not set it.
+    @field_validator(
+        "shelly_host", "viessmann_username", "viessmann_poll_seconds", "viessmann_rated_power_kw", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -1,0 +1,64 @@
+"""Twin of the heat part of influxdb/tasks/energy_minute.flux: heat per minute from each available source,
+best first (methodology §8): device (compressor heat output) > dt_flow (flow x dT x c_p) > estimate
+(modulation x rated power, display only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from collector.metrics.params import WATER_WH_PER_L_K, Params
+from collector.metrics.series import NS, Sample, in_range, intervals, minute_of, samples, sum_by
+from collector.points import Point
+
+RATED_LOOKBACK_NS = 30 * 86400 * NS
+Inputs = dict[str, float]  # one minute's mean of each input present
+
+SOURCES: dict[str, Callable[[Inputs, float | None], float | None]] = {
+    "device": lambda m, _: m.get("heat_production"),
+    "dt_flow": lambda m, _: (
+        m["volumetric_flow"] * (m["supply"] - m["return"]) * WATER_WH_PER_L_K
+        if {"volumetric_flow", "supply", "return"} <= m.keys()
+        else None
+    ),
+    "estimate": lambda m, rated: m["modulation"] * rated * 10.0 if "modulation" in m and rated is not None else None,
+}
+
+
+def minute_inputs(points: Sequence[Point], start: int, stop: int) -> dict[int, Inputs]:
+    """1-minute means of the heat inputs, stamped at the minute start."""
+    series: dict[str, list[Sample]] = {
+        "heat_production": samples(points, "hp_compressor", "heat_production"),
+        "modulation": samples(points, "hp_compressor", "modulation"),
+        "supply": samples(points, "hp_temperature", "value", sensor="supply"),
+        "return": samples(points, "hp_temperature", "value", sensor="return"),
+        "volumetric_flow": samples(points, "hp_hydraulics", "volumetric_flow"),
+    }
+    minutes: dict[int, Inputs] = {}
+    for name, values in series.items():
+        inside = in_range(values, start, stop)
+        sums = sum_by(inside, minute_of)
+        counts = sum_by(((t, 1.0) for t, _ in inside), minute_of)
+        for t, total in sums.items():
+            minutes.setdefault(t, {})[name] = total / counts[t]
+    return minutes
+
+
+def rated_kw(points: Sequence[Point], now: int) -> float | None:
+    found = in_range(samples(points, "hp_compressor", "rated_power"), now - RATED_LOOKBACK_NS, now)
+    return found[-1][1] if found else None
+
+
+def heat_minutes(
+    points: Sequence[Point], start: int, stop: int, now: int, params: Params
+) -> dict[str, dict[int, tuple[float, float]]]:
+    """Per source: minute start -> (Wh, seconds), each minute's mean power held until the next minute with a
+    value if that comes within the gap rule."""
+    inputs = minute_inputs(points, start, stop)
+    rated = rated_kw(points, now)
+    result = {}
+    for source, power in SOURCES.items():
+        series = [(t, p) for t in sorted(inputs) if (p := power(inputs[t], rated)) is not None]
+        booked = intervals(series, start, lambda s: s < params.max_gap_s)
+        if booked:
+            result[source] = {t: (p * seconds / 3600.0, float(seconds)) for t, p, _, seconds in booked}
+    return result

@@ -1,0 +1,124 @@
+"""The simulated installation: weather, house, hot-water cylinder and heat pump stepped together, with the truth.
+
+``Installation.advance(until)`` moves the model forward in fixed steps and yields each step, so a driver can feed
+the Shelly emulator the same piecewise-constant power the model used. Every step's true energies are booked in
+totals and per local day: the totals are the ground truth a JAZ computed from the meters is checked against, the
+daily book is what the simulated controller reports as its energy summaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from collector.sim.heatpump import HeatPump, HeatPumpSpec, Step
+from collector.sim.house import HotWaterTank, House
+from collector.sim.weather import Climate
+
+STEP_S = 10.0
+COMMISSIONED_DAYS_BEFORE_START = 3 * 365  # counters start where a three-year-old unit would be
+STARTS_PER_DAY, RUN_HOURS_PER_DAY = 4.0, 9.0
+DAYS_KEPT = 800  # enough for this and last year's summaries
+
+
+@dataclass
+class Energies:
+    """True energies in Wh, split by usage (heating = space heating, dhw = hot water)."""
+
+    heat_heating: float = 0.0
+    heat_dhw: float = 0.0
+    meter: float = 0.0  # everything on the Shelly
+    device_heating: float = 0.0  # the controller's consumption estimate
+    device_dhw: float = 0.0
+    rod: float = 0.0  # heating-rod electricity = heat, always into the heating water
+
+    def book(self, step: Step, dt: float) -> None:
+        hours = dt / 3600.0
+        self.meter += step.meter_w * hours
+        if step.usage == "dhw":
+            self.heat_dhw += step.heat_w * hours
+            self.device_dhw += step.device_w * hours
+        else:
+            self.heat_heating += step.heat_w * hours
+            self.device_heating += step.device_w * hours
+        self.rod += step.rod_w * hours
+
+    def __add__(self, other: Energies) -> Energies:
+        return Energies(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def heat(self) -> float:
+        return self.heat_heating + self.heat_dhw
+
+    @property
+    def spf(self) -> float | None:
+        """Σ heat / Σ metered electricity (boundary H2): the JAZ a perfect collector would compute."""
+        return self.heat / self.meter if self.meter > 0 else None
+
+
+@dataclass
+class Installation:
+    start: float
+    tz: ZoneInfo
+    climate: Climate = field(default_factory=Climate)
+    house: House = field(default_factory=House)
+    spec: HeatPumpSpec = field(default_factory=HeatPumpSpec)
+    step_s: float = STEP_S
+
+    def __post_init__(self) -> None:
+        self.t = self.start - self.start % self.step_s
+        self.tank = HotWaterTank()
+        self.heatpump = HeatPump(self.spec, room_c=self.house.room_setpoint_c)
+        self.heatpump.starts = int(COMMISSIONED_DAYS_BEFORE_START * STARTS_PER_DAY)
+        self.heatpump.hours = COMMISSIONED_DAYS_BEFORE_START * RUN_HOURS_PER_DAY
+        self.totals = Energies()
+        self.days: dict[date, Energies] = {}
+        # the other side of the energy balance, Wh: what the rooms needed, what was tapped and lost from the cylinder
+        self.space_demand_wh = self.dhw_drawn_wh = self.dhw_loss_wh = 0.0
+        self.last = self._step(0.0)  # the state at the start, before any time passed
+
+    def outside_c(self) -> float:
+        return self.climate.outside_temperature(self.t)
+
+    def humidity_pct(self) -> float:
+        return self.climate.relative_humidity(self.t)
+
+    def local_day(self, t: float | None = None) -> date:
+        return datetime.fromtimestamp(self.t if t is None else t, self.tz).date()
+
+    def _step(self, dt: float) -> Step:
+        outside = self.climate.outside_temperature(self.t)
+        demand = self.house.heat_demand_w(outside, self.climate.damped_temperature(self.t))
+        step = self.heatpump.step(dt, outside, self.climate.relative_humidity(self.t), demand, self.tank)
+        drawn, lost = self.tank.step(self.t, dt, step.heat_w if step.usage == "dhw" else 0.0)
+        self.space_demand_wh += demand * dt / 3600.0
+        self.dhw_drawn_wh += drawn
+        self.dhw_loss_wh += lost
+        return step
+
+    def advance(self, until: float) -> Iterator[tuple[float, Step]]:
+        """Step up to ``until`` (unix s); yields (step start, step) with powers constant over the step."""
+        while self.t + self.step_s <= until:
+            step = self._step(self.step_s)
+            self.totals.book(step, self.step_s)
+            day = self.local_day()
+            self.days.setdefault(day, Energies()).book(step, self.step_s)
+            if len(self.days) > DAYS_KEPT:
+                del self.days[min(self.days)]
+            yield self.t, step
+            self.t += self.step_s
+            self.last = step
+
+    def run_until(self, until: float) -> None:
+        for _ in self.advance(until):
+            pass
+
+    def energies_between(self, first: date, last: date) -> Energies:
+        """Sum of the daily books from ``first`` to ``last`` inclusive (local days)."""
+        total = Energies()
+        for day, energies in self.days.items():
+            if first <= day <= last:
+                total = total + energies
+        return total

@@ -1,0 +1,196 @@
+"""The Shelly Pro 3EM source: samples every poll period, detects resets and reboots, backfills sampling gaps."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+from collector.points import Point, point
+from collector.schema import SHELLY_EVENT
+from collector.settings import Settings
+from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
+from collector.sources.shelly import readings
+from collector.sources.shelly.backfill import fetch_minutes, iso, minute_start
+from collector.sources.shelly.client import DeviceInfo, ShellyClient, ShellyError
+from collector.sources.shelly.state import ShellyState, StateFile
+
+log = logging.getLogger(__name__)
+
+HEALTH_STATE = {"auth": "auth_failed", "rate_limited": "rate_limited"}  # any other fault: backoff
+COUNTER_TOLERANCE_WH = 0.01  # counters have 2 decimals; a smaller drop is rounding, not a reset
+REBOOT_TOLERANCE_S = 60.0  # boot time = sample time - uptime wobbles by request latency and rounding
+
+
+class ShellySource:
+    """Implements ``collector.sources.base.Source`` for one Shelly Pro 3EM (``HPM_SHELLY_HOST``).
+
+    Progress (last sample, counters, backfill ranges) is saved at the start of the next poll and on close,
+    i.e. once the runtime has taken the previous poll's points: a crash re-fetches, it never skips.
+    """
+
+    name = "shelly"
+    backfill_pages_per_poll = 30  # bounds one poll's duration; the rest follows in the next polls
+
+    def __init__(self, settings: Settings, *, clock: Clock = time.time, state_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._client = ShellyClient.from_settings(settings)
+        self._state_file = StateFile(state_dir or settings.data_dir)
+        self._state = self._state_file.load()
+        self._dirty = False
+        self._device: DeviceInfo | None = None
+        self._identified: DeviceInfo | None = None
+        self._health = SourceHealth()
+        self._backoff = Backoff(settings.shelly_poll_seconds, settings.shelly_backoff_max_seconds)
+        self._faults = FaultEpisodes(log, self.name, clock)
+        self._backfill_faults = FaultEpisodes(log, f"{self.name} backfill", clock)
+        self._state_faults = FaultEpisodes(log, f"{self.name} state", clock)
+        self._next_due = -math.inf
+
+    @property
+    def health(self) -> SourceHealth:
+        return self._health
+
+    def due(self, now: float) -> bool:
+        return now >= self._next_due
+
+    def poll(self) -> list[Point]:
+        self._commit()
+        try:
+            if self._device is None:
+                self._device = self._identify()
+            status = self._client.call("Shelly.GetStatus")
+            now = self.clock()
+            where = f"Shelly.GetStatus ({self._device.profile})"
+            values = readings.extract(readings.LIVE, readings.flatten_status(status, self._device.profile), where)
+        except ShellyError as error:
+            self._failed(error)
+            return []
+        device = self._device
+        points = readings.to_points(values, device.id, now)
+        points += self._events(values, status.get("sys"), now)
+        self._note_gap(now)
+        points += self._backfill(device)
+        self._succeeded(now)
+        return points
+
+    def close(self) -> None:
+        self._commit()
+        self._client.close()
+
+    # --- steps -----------------------------------------------------------------------------------------
+    def _identify(self) -> DeviceInfo:
+        device = self._client.device_info()
+        if self._state.device not in (None, device.id):
+            log.warning("shelly: %s replaces %s; starting afresh", device.id, self._state.device)
+            self._state = ShellyState()
+        if device != self._identified:  # once, not after every reconnect
+            log.info("shelly: %s (%s, firmware %s), profile %s", device.id, device.model, device.ver, device.profile)
+            self._identified = device
+        return device
+
+    def _events(self, values: readings.Values, sys: object, now: float) -> list[Point]:
+        """Counter resets, reboots and profile changes compared with the previous sample."""
+        assert self._device is not None
+        s = self._state
+        energy = values[("shelly_energy", "total")]
+        imported, exported = energy["imported"], energy["exported"]
+        uptime = sys.get("uptime") if isinstance(sys, dict) else None
+        boot = now - uptime if isinstance(uptime, int | float) and math.isfinite(uptime) else None
+        events: list[tuple[str, str]] = []
+        if s.profile not in (None, self._device.profile):
+            events.append(("profile_change", f"profile changed from {s.profile} to {self._device.profile}"))
+        if (
+            s.last_imported is not None
+            and s.last_exported is not None
+            and (imported < s.last_imported - COUNTER_TOLERANCE_WH or exported < s.last_exported - COUNTER_TOLERANCE_WH)
+        ):
+            events.append(("counter_reset", f"energy counters dropped from {s.last_imported} to {imported} Wh"))
+        if boot is not None and s.last_boot is not None and boot > s.last_boot + REBOOT_TOLERANCE_S:
+            events.append(("reboot", f"device rebooted (uptime {uptime:.0f} s)"))
+        for _, message in events:
+            log.warning("shelly: %s: %s", self._device.id, message)
+        fields = {"before": s.last_imported, "after": imported}
+        s.device, s.profile = self._device.id, self._device.profile
+        s.last_imported, s.last_exported = imported, exported
+        s.last_boot = boot if boot is not None else s.last_boot
+        return [
+            point(
+                SHELLY_EVENT.name,
+                {"device": self._device.id, "kind": kind},
+                {**fields, "message": message},
+                readings.utc(now),
+            )
+            for kind, message in events
+        ]
+
+    def _note_gap(self, now: float) -> None:
+        s = self._state
+        if s.last_sample is not None and now - s.last_sample > self.settings.shelly_backfill_gap_seconds:
+            start, end = minute_start(s.last_sample), minute_start(now)
+            if s.pending and s.pending[-1][1] >= start:
+                s.pending[-1][1] = max(s.pending[-1][1], end)
+            else:
+                s.pending.append([start, end])
+            log.info(
+                "shelly: sampling gap %s .. %s: filling it from the device's 1-minute history", iso(start), iso(end)
+            )
+        s.last_sample = now
+        self._dirty = True
+
+    def _backfill(self, device: DeviceInfo) -> list[Point]:
+        points: list[Point] = []
+        pages = 0
+        pending = self._state.pending
+        try:
+            while pending and pages < self.backfill_pages_per_poll:
+                start, end = pending[0]
+                for cursor, page in fetch_minutes(self._client, device, start, end):
+                    points += page
+                    pending[0][0] = cursor
+                    pages += 1
+                    if pages >= self.backfill_pages_per_poll:
+                        break
+                if pending[0][0] >= end:
+                    pending.pop(0)
+                    log.info("shelly: backfilled %s .. %s", iso(start), iso(end))
+        except ShellyError as error:
+            self._backfill_faults.fault(error.kind, f"backfill paused, retrying next poll: {error}")
+        else:
+            self._backfill_faults.recovered()
+        return points
+
+    # --- bookkeeping -----------------------------------------------------------------------------------
+    def _succeeded(self, now: float) -> None:
+        self._faults.recovered()
+        self._backoff.reset()
+        self._health = SourceHealth(last_success=now, consecutive_failures=0, state="ok")
+        period = self.settings.shelly_poll_seconds
+        # Keep the cadence (no drift by request latency) unless we fell behind.
+        self._next_due = self._next_due + period if self._next_due + period > now else now + period
+
+    def _failed(self, error: ShellyError) -> None:
+        level = logging.ERROR if error.kind == "auth" else logging.WARNING
+        self._faults.fault(error.kind, str(error), level)
+        delay = self._backoff.failure()
+        self._device = None  # re-identify after the fault: the profile may have changed with a reboot
+        self._health = SourceHealth(
+            last_success=self._health.last_success,
+            consecutive_failures=self._health.consecutive_failures + 1,
+            state=HEALTH_STATE.get(error.kind, "backoff"),
+            last_error=str(error),
+        )
+        self._next_due = self.clock() + delay
+
+    def _commit(self) -> None:
+        if not self._dirty:
+            return
+        try:
+            self._state_file.save(self._state)
+        except OSError as error:
+            self._state_faults.fault("state", f"cannot save {self._state_file.path} ({error}): gaps may go unfilled")
+        else:
+            self._state_faults.recovered()
+            self._dirty = False

@@ -1,0 +1,254 @@
+"""The Viessmann source: polls the heat pump within the API budget and turns features into contract points."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from PyViCare.PyViCareAbstractOAuthManager import AbstractViCareOAuthManager
+from PyViCare.PyViCareUtils import (
+    PyViCareDeviceCommunicationError,
+    PyViCareInternalServerError,
+    PyViCareInvalidDataError,
+    PyViCareNotSupportedFeatureError,
+    PyViCareRateLimitError,
+)
+
+from collector.points import Point
+from collector.schema import HP_COMPRESSOR, TAG_COMPRESSOR, TAG_DEVICE
+from collector.settings import Settings
+from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
+from collector.sources.viessmann.auth import AuthFailed
+from collector.sources.viessmann.budget import DAY, BudgetExhausted, CallLedger, RateLimited
+from collector.sources.viessmann.client import HeatPumpDevice, ViessmannClient
+from collector.sources.viessmann.extract import (
+    DeviceReadout,
+    Reading,
+    Watermarks,
+    components,
+    newest_feature_time,
+    read_device,
+    read_errors,
+    to_points,
+)
+from collector.sources.viessmann.metrics import METRIC_NAMES, Component
+
+log = logging.getLogger(__name__)
+logging.getLogger("PyViCare").setLevel(logging.INFO)  # PyViCare logs tokens and whole responses at DEBUG
+
+OnFeatures = Callable[[str, list[dict[str, Any]], float], None]
+FAULT_BACKOFF_MAX = 3600.0  # offline gateways and server errors: every retry costs a call
+AUTH_BACKOFF = (3600.0, 12 * 3600.0)  # a rejected login is retried after hours, not seconds
+RATE_LIMIT_MIN_WAIT, RATE_LIMIT_MAX_WAIT = 60.0, DAY + 3600.0  # guards against absurd reset times
+STALE_AFTER_MIN = 1800.0
+LOGINS_PER_DAY = 24 * 2  # password tokens live about an hour; a login is two IAM calls
+_API_FAULTS = (
+    PyViCareInternalServerError,
+    PyViCareInvalidDataError,
+    PyViCareNotSupportedFeatureError,  # PACKAGE_NOT_PAID_FOR without a cache
+    requests.RequestException,
+    OSError,
+)
+
+
+class ViessmannSource:
+    name = "viessmann"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = time.time,
+        oauth_manager: AbstractViCareOAuthManager | None = None,
+        on_features: OnFeatures | None = None,
+    ) -> None:
+        self.settings, self.clock, self.on_features = settings, clock, on_features
+        self.poll_seconds = settings.viessmann_effective_poll_seconds
+        self.ledger = CallLedger.for_settings(settings, clock)
+        self.client = ViessmannClient(settings, self.ledger, clock, oauth_manager)
+        self.support: dict[str, DeviceReadout] = {}
+        self._health = SourceHealth()
+        self._episodes = FaultEpisodes(log, self.name, clock)
+        self._backoff = Backoff(self.poll_seconds, max(FAULT_BACKOFF_MAX, self.poll_seconds))
+        self._auth_backoff = Backoff(*AUTH_BACKOFF)
+        self._watermarks = Watermarks()
+        self._rated_power_done: set[str] = set()
+        self._next_attempt = clock()
+        logins = 0 if oauth_manager is not None else LOGINS_PER_DAY
+        expected = round(DAY / self.poll_seconds) + logins
+        log.info(
+            "viessmann: polling every %.0f s: about %d calls per day (%d polls, %d login calls) of %d allowed "
+            "(%.0f %% of %d/24 h; %d of %d/10 min)",
+            self.poll_seconds,
+            expected,
+            expected - logins,
+            logins,
+            self.ledger.budget.per_day,
+            settings.viessmann_budget_share * 100,
+            settings.viessmann_calls_per_day,
+            self.ledger.budget.per_10min,
+            settings.viessmann_calls_per_10min,
+        )
+
+    @property
+    def health(self) -> SourceHealth:
+        return self._health
+
+    def budget_status(self) -> dict[str, int]:
+        return self.ledger.status()
+
+    def due(self, now: float) -> bool:
+        if now < self._next_attempt:
+            return False
+        blocked = self.ledger.blocked_until(now)
+        if blocked is not None:
+            self._next_attempt = blocked
+            return False
+        calls = len(self.client.devices) if self.client.devices is not None else 2
+        if not self.ledger.allows(calls, now):
+            self._next_attempt = self.ledger.next_allowed(calls, now)
+            return False
+        return True
+
+    def poll(self) -> list[Point]:
+        now = self.clock()
+        self._next_attempt = now + self.poll_seconds
+        readings: list[Reading] = []
+        try:
+            devices = self.client.devices if self.client.devices is not None else self._connect()
+            newest = [self._poll_device(heat_pump, readings) for heat_pump in devices]
+        except Exception as error:  # poll never raises for API faults: _failed classifies them
+            self._failed(error, now)
+        else:
+            self._succeeded(min(newest), now)
+        return to_points(readings)
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _connect(self) -> list[HeatPumpDevice]:
+        devices = self.client.connect()
+        for heat_pump in devices:
+            log.info("viessmann: found heat pump %s (%s)", heat_pump.model, heat_pump.tag)
+        return devices
+
+    def _poll_device(self, heat_pump: HeatPumpDevice, readings: list[Reading]) -> float:
+        """Fetch and read one device; returns the unix time of its newest feature (for the staleness check)."""
+        features = self.client.refresh(heat_pump)
+        fetched_at = self.clock()
+        if self.on_features is not None:
+            try:
+                self.on_features(heat_pump.tag, features, fetched_at)
+            except Exception:
+                log.exception("viessmann: the features consumer failed (the poll itself went on)")
+        readout = read_device(heat_pump.device, heat_pump.tag)
+        if heat_pump.tag not in self.support:
+            self.support[heat_pump.tag] = readout
+            self._log_support(heat_pump, readout)
+        readings.extend(self._watermarks.fresh(readout.readings))
+        readings.extend(self._rated_power_from_settings(heat_pump, readout, fetched_at))
+        errors = read_errors(heat_pump.device, heat_pump.tag)
+        if errors is not None:
+            readings.extend(self._watermarks.errors(heat_pump.tag, *errors))
+        return newest_feature_time(features)
+
+    def _rated_power_from_settings(
+        self, heat_pump: HeatPumpDevice, readout: DeviceReadout, fetched_at: float
+    ) -> list[Reading]:
+        """Record the configured rated power once per run when the device does not report one."""
+        rated = self.settings.viessmann_rated_power_kw
+        if rated is None or "compressor.rated_power" in readout.supported or heat_pump.tag in self._rated_power_done:
+            return []
+        self._rated_power_done.add(heat_pump.tag)
+        at = datetime.fromtimestamp(fetched_at, UTC)
+        return [
+            Reading(
+                HP_COMPRESSOR.name,
+                tuple(sorted(((TAG_DEVICE, heat_pump.tag), (TAG_COMPRESSOR, str(cid))))),
+                "rated_power",
+                rated,
+                at,
+            )
+            for cid, _ in components(heat_pump.device)[Component.COMPRESSOR]
+        ]
+
+    def _log_support(self, heat_pump: HeatPumpDevice, readout: DeviceReadout) -> None:
+        log.info(
+            "viessmann: %s (%s) supports %d metrics: %s; not supported: %s",
+            heat_pump.model,
+            heat_pump.tag,
+            len(readout.supported),
+            _compact(sorted(readout.supported)),
+            _compact(readout.unsupported) or "none",
+        )
+        for name, problem in readout.problems.items():
+            log.warning("viessmann: %s skipped: %s", name, problem)
+
+    def _succeeded(self, newest_feature: float, now: float) -> None:
+        self._backoff.reset()
+        self._auth_backoff.reset()
+        self._health.last_success = now
+        self._health.consecutive_failures = 0
+        self._health.last_error = None
+        stale_after = max(STALE_AFTER_MIN, 3 * self.poll_seconds)
+        if now - newest_feature > stale_after:
+            self._health.state = "stale"
+            since = datetime.fromtimestamp(newest_feature, UTC).isoformat()
+            self._episodes.fault("stale", f"the gateway has reported nothing new since {since}")
+        else:
+            self._health.state = "ok"
+            self._episodes.recovered()
+
+    def _failed(self, error: Exception, now: float) -> None:
+        health = self._health
+        health.consecutive_failures += 1
+        health.last_error = getattr(error, "message", None) or str(error)  # PyViCare's str() is a tuple
+        if isinstance(error, PyViCareRateLimitError | RateLimited):
+            until = self._rate_limit_until(error, now)
+            health.state, self._next_attempt = "rate_limited", until
+            reset = datetime.fromtimestamp(until, UTC).isoformat()
+            health.last_error = f"API rate limit reached: no call until {reset}"  # the API's text names the client id
+            self._episodes.fault("rate_limited", health.last_error)
+        elif isinstance(error, BudgetExhausted):
+            health.state, self._next_attempt = "backoff", self.ledger.next_allowed()
+            resume = datetime.fromtimestamp(self._next_attempt, UTC).isoformat()
+            self._episodes.fault("budget", f"{error}; next call at {resume}")
+        elif isinstance(error, AuthFailed):
+            self.client.disconnect()
+            health.state, self._next_attempt = "auth_failed", now + self._auth_backoff.failure()
+            self._episodes.fault("auth", f"{error}; next attempt in {self._next_attempt - now:.0f} s", logging.ERROR)
+        elif isinstance(error, PyViCareDeviceCommunicationError):
+            health.state, self._next_attempt = "backoff", now + self._backoff.failure()
+            self._episodes.fault(f"offline:{error.reason}", f"{error.message}; retrying with backoff")
+        elif isinstance(error, _API_FAULTS):
+            health.state, self._next_attempt = "backoff", now + self._backoff.failure()
+            self._episodes.fault(type(error).__name__, f"API call failed: {error}; retrying with backoff")
+        else:
+            health.state, self._next_attempt = "failing", now + self._backoff.failure()
+            self._episodes.fault("unexpected", f"unexpected {type(error).__name__}: {error}", logging.ERROR)
+            log.debug("viessmann: unexpected failure", exc_info=error)
+
+    def _rate_limit_until(self, error: PyViCareRateLimitError | RateLimited, now: float) -> float:
+        if isinstance(error, RateLimited):
+            return error.until
+        reset = error.limitResetDate.replace(tzinfo=UTC).timestamp()  # PyViCare gives naive UTC
+        until = min(max(reset, now + RATE_LIMIT_MIN_WAIT), now + RATE_LIMIT_MAX_WAIT)
+        self.ledger.block(until, "HTTP 429")
+        return until
+
+
+def _compact(names: list[str]) -> str:
+    """Metric names with whole groups folded: energy.heat.dhw.* instead of its six fields."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.rsplit(".", 1)[0], []).append(name)
+    out = []
+    for prefix, members in groups.items():
+        whole = {n for n in METRIC_NAMES if n.rsplit(".", 1)[0] == prefix}
+        out.append(f"{prefix}.*" if len(members) > 2 and set(members) == whole else ", ".join(members))
+    return ", ".join(out)

@@ -1,0 +1,86 @@
+"""What every dashboard shares: folder, tags, links between the dashboards, the rollup-bucket variable and the
+changelog annotations (SQLite) on every time-series dashboard."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.cog import builder as cogbuilder
+from grafana_foundation_sdk.models.dashboard import (
+    DashboardCursorSync,
+    DashboardLinkType,
+    Panel,
+    VariableHide,
+    VariableModel,
+    VariableRefresh,
+)
+
+from collector.changelog.queries import ANNOTATION_SQL
+from grafana.generator import queries
+from grafana.generator.panels import place
+
+FOLDER_TITLE = "Heat pump"  # dashboards and alert rules share it
+FOLDER_UID = "heat-pump"
+TAG = "heat-pump"
+
+# The hidden variable resolves to the influxdb_rollup datasource's default bucket, so bucket names live in the
+# datasource provisioning (environment) only.
+ROLLUP_BUCKET_QUERY = 'import "array"\narray.from(rows: [{_value: v.defaultBucket}])'
+
+
+def rollup_bucket_variable() -> db.QueryVariable:
+    return (
+        db.QueryVariable(queries.ROLLUP_BUCKET_VAR)
+        .label("Rollup bucket")
+        .datasource(queries.INFLUX_ROLLUP)
+        .query(ROLLUP_BUCKET_QUERY)
+        .refresh(VariableRefresh.ON_DASHBOARD_LOAD)
+        .hide(VariableHide.HIDE_VARIABLE)
+    )
+
+
+def changelog_annotation() -> db.AnnotationQuery:
+    return (
+        db.AnnotationQuery()
+        .name("Changelog")
+        .datasource(queries.CHANGELOG)
+        .enable(True)
+        .icon_color("orange")
+        .target(queries.BuiltAnnotationTarget(ANNOTATION_SQL))
+    )
+
+
+def dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    time_from: str,
+    refresh: str,
+    panels: list[tuple[cogbuilder.Builder[Panel], int, int]],
+    variables: tuple[cogbuilder.Builder[VariableModel], ...] = (),
+) -> db.Dashboard:
+    board = (
+        db.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags([TAG])
+        .timezone("browser")
+        .time(time_from, "now")
+        .refresh(refresh)
+        .tooltip(DashboardCursorSync.CROSSHAIR)
+        .readonly()
+        .link(
+            db.DashboardLink("Heat pump")
+            .type(DashboardLinkType.DASHBOARDS)
+            .tags([TAG])
+            .as_dropdown(True)
+            .keep_time(True)
+            .include_vars(False)
+        )
+        .with_variable(rollup_bucket_variable())
+        .annotation(changelog_annotation())
+    )
+    for variable in variables:
+        board.with_variable(variable)
+    for panel in place(panels):
+        board.with_panel(panel)
+    return board

@@ -1,0 +1,161 @@
+"""Efficiency: COP of the range, JAZ (rolling 365 d, year to date, season, forecast), COP per 30 min and per day
+against the outside temperature, monthly COP, the device's own SPF/COP beside ours.
+
+Every COP/JAZ figure is a ratio of sums and is labelled with its heat source, system boundary, coverage and
+status (provisional below 330 days, forecasts as estimates).
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import stat
+
+from grafana.generator import board, panels, queries
+from grafana.generator.panels import Shown
+from grafana.generator.queries import sel
+
+UID = "hp-efficiency"
+
+OUTSIDE = sel("hp_temperature", "value", sensor="outside")
+COP_30M = sel("cop_30m", "cop", category="combined")
+COP_DAY = sel("cop_daily", "cop", category="combined")
+JAZ_ROLLING = sel("jaz", "jaz", period="rolling365")
+DEVICE_SPF = sel("hp_efficiency", "value", kind="spf", usage="total")
+CROSSCHECK = sel("device_crosscheck", "electric_ratio")
+LABELS = "heat ${__field.labels.source} · ${__field.labels.boundary}"
+
+
+def jaz_figure(period: str, title: str) -> stat.Panel:
+    """The newest JAZ of a period with coverage and days, labelled with status, source and boundary."""
+    fields = ("jaz", "coverage", "days")
+    units = {f: sel("jaz", f, period=period).unit for f in fields}
+    query = (
+        f"from(bucket: {queries.bucket_of(sel('jaz', 'jaz').spec)})\n"
+        "  |> range(start: -400d, stop: now())\n"
+        f"  |> {queries.where('jaz', fields, (('period', period),))}\n"
+        '  |> group(columns: ["_field", "source", "boundary"])\n'
+        "  |> last()\n"
+        '  |> group(columns: ["_field", "source", "boundary", "status"])\n'
+        '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+        '  |> keep(columns: ["jaz", "coverage", "days", "source", "boundary", "status"])'
+    )
+    display = {"jaz": f"JAZ · ${{__field.labels.status}} · {LABELS}", "coverage": "coverage", "days": "days"}
+    return panels.stat_panel(
+        title,
+        [Shown(query, units, display)],
+        "Σheat / Σelectricity over the period (newest value, independent of the dashboard range). "
+        "'provisional' until 330 days of data; coverage = days with data / days in the period.",
+        decimals=2,
+    )
+
+
+def forecast_figure() -> stat.Panel:
+    query = (
+        f"from(bucket: {queries.bucket_of(sel('jaz_forecast', 'jaz').spec)})\n"
+        "  |> range(start: -400d, stop: now())\n"
+        f"  |> {queries.where('jaz_forecast', ('jaz',), (('estimate', 'true'), ('period', 'year')))}\n"
+        '  |> group(columns: ["source", "boundary"])\n'
+        "  |> last()\n"
+        '  |> keep(columns: ["_value", "source", "boundary"])'
+    )
+    return panels.stat_panel(
+        "JAZ forecast (estimate)",
+        [Shown(query, {"_value": sel("jaz_forecast", "jaz").unit}, {"_value": f"estimate · {LABELS}"})],
+        "Full-year JAZ extrapolated from the year so far: an estimate, never mixed with measured figures.",
+        decimals=2,
+    )
+
+
+def by_source(s: queries.Sel, label: str) -> list[Shown]:
+    """One series per heat source (sources are never mixed within a figure)."""
+    return [
+        panels.rows(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})")
+        for src in ("device", "dt_flow")
+    ]
+
+
+def monthly_cop() -> Shown:
+    """Σheat / Σelectricity per local month from the monthly energy rows (heat per source, electricity: Shelly)."""
+    heat = sel("energy_monthly", "kwh", kind="heat", usage="total")
+    electric = sel("energy_monthly", "kwh", kind="electric", usage="total", source="shelly")
+    query = (
+        f"heat = {queries.read(heat)}\n"
+        '  |> map(fn: (r) => ({_time: r._time, source: r["source"], heat: r._value}))\n'
+        f"electric = {queries.read(electric)}\n"
+        "  |> map(fn: (r) => ({_time: r._time, electric: r._value}))\n"
+        'join(tables: {h: heat, e: electric}, on: ["_time"])\n'
+        "  |> filter(fn: (r) => r.electric > 0.0)\n"
+        "  |> map(fn: (r) => ({_time: r._time, source: r.source, cop: r.heat / r.electric}))\n"
+        '  |> group(columns: ["source"])'
+    )
+    return Shown(query, {"cop": sel("cop_daily", "cop").unit}, {"cop": "COP · heat ${__field.labels.source}"})
+
+
+def build():  # type: ignore[no-untyped-def]
+    return board.dashboard(
+        UID,
+        "Heat pump · Efficiency",
+        "COP and JAZ as ratios of summed energies, labelled with heat source, boundary, coverage and status.",
+        "now-30d",
+        "15m",
+        [
+            (
+                panels.stat_panel(
+                    "COP (selected range)",
+                    [panels.cop_of_range("cop_daily", category="combined")],
+                    "Σheat / Σelectricity of the daily rows in the range.",
+                    decimals=2,
+                ),
+                6,
+                5,
+            ),
+            (jaz_figure("rolling365", "JAZ last 365 days"), 6, 5),
+            (jaz_figure("ytd", "JAZ year to date"), 6, 5),
+            (jaz_figure("season", "JAZ heating season"), 6, 5),
+            (forecast_figure(), 6, 4),
+            (
+                panels.time_series(
+                    "COP per 30 min",
+                    [*by_source(COP_30M, "COP"), panels.series(OUTSIDE, "outside")],
+                    "Windows with enough coverage and electricity only; outside temperature on the right axis.",
+                ),
+                18,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Daily COP against outside temperature",
+                    [*by_source(COP_DAY, "COP"), panels.series(OUTSIDE, "outside")],
+                    "COP per local day (bars) and the outside temperature.",
+                    bars=True,
+                ),
+                24,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Monthly COP (last year)", [monthly_cop()], "Σheat / Σelectricity per local month.", bars=True
+                ).time_from("1y"),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Device SPF beside our JAZ",
+                    [panels.series(DEVICE_SPF, "device SPF", "last"), *by_source(JAZ_ROLLING, "our JAZ 365 d")],
+                    "The device's own SPF (mixed, undocumented boundary) next to ours.",
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Device electricity / Shelly",
+                    [panels.rows(CROSSCHECK, "device / Shelly")],
+                    "Daily ratio of the device-reported electricity to the meter's; should be "
+                    "stable and at most 1 (mixed boundary).",
+                ),
+                24,
+                6,
+            ),
+        ],
+    )

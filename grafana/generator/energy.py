@@ -1,0 +1,150 @@
+"""Energy: daily and monthly electricity against heat, space heating against hot water, heating rod, cost."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as db
+
+from grafana.generator import board, panels, queries
+from grafana.generator.panels import Shown
+from grafana.generator.queries import sel
+
+UID = "hp-energy"
+
+TARIFF_VAR = "tariff"
+TARIFF_DEFAULT = "0.30"
+COST_UNIT = "currencyEUR"  # the tariff variable's currency
+
+ELECTRIC_DAY = sel("energy_daily", "kwh", kind="electric", usage="total", source="shelly")
+ELECTRIC_MONTH = sel("energy_monthly", "kwh", kind="electric", usage="total", source="shelly")
+HEAT_DAY = sel("energy_daily", "kwh", kind="heat", usage="total")
+ROD_DAY = sel("energy_daily", "kwh", kind="heating_rod", usage="total", source="device")
+
+
+def per_source(s: queries.Sel, label: str) -> list[Shown]:
+    return [
+        panels.rows(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})")
+        for src in ("device", "dt_flow")
+    ]
+
+
+def cost(s: queries.Sel, label: str, total: bool) -> Shown:
+    """Electricity × the tariff variable (text, so any decimal the owner types works)."""
+    tail = "  |> sum()\n" if total else ""
+    query = (
+        f"{queries.read(s)}\n{tail}"
+        f'  |> map(fn: (r) => ({{r with _value: r._value * float(v: "${{{TARIFF_VAR}}}")}}))\n' + queries.named(label)
+    )
+    return Shown(query, {label: COST_UNIT})
+
+
+def tariff_variable() -> db.TextBoxVariable:
+    return db.TextBoxVariable(TARIFF_VAR).label("Tariff per kWh").default_value(TARIFF_DEFAULT)
+
+
+def build():  # type: ignore[no-untyped-def]
+    return board.dashboard(
+        UID,
+        "Heat pump · Energy",
+        "Electricity (Shelly) against heat per day and month, heating against hot water, heating rod and cost.",
+        "now-30d",
+        "1h",
+        [
+            (
+                panels.stat_panel(
+                    "Electricity",
+                    [panels.total_by(ELECTRIC_DAY, "source", "electric")],
+                    "Sum of the daily rows in the range.",
+                    decimals=1,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Heat",
+                    [panels.total_by(HEAT_DAY, "source", "heat")],
+                    "Sum of the daily rows in the range, per heat source.",
+                    decimals=1,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Cost",
+                    [cost(ELECTRIC_DAY, "cost", total=True)],
+                    "Electricity of the range × the tariff variable.",
+                    decimals=2,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Heating rod",
+                    [panels.total_by(ROD_DAY, "source", "heating rod")],
+                    "Direct electric heating in the range (device-reported).",
+                    decimals=1,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.time_series(
+                    "Daily electricity and heat",
+                    [panels.rows(ELECTRIC_DAY, "electric"), *per_source(HEAT_DAY, "heat")],
+                    "Per local day.",
+                    bars=True,
+                ),
+                24,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Monthly electricity and heat (last year)",
+                    [
+                        panels.rows(ELECTRIC_MONTH, "electric"),
+                        *per_source(sel("energy_monthly", "kwh", kind="heat", usage="total"), "heat"),
+                    ],
+                    "Per local month.",
+                    bars=True,
+                ).time_from("1y"),
+                24,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Space heating and hot water",
+                    [
+                        panels.rows(sel("energy_daily", "kwh", kind="heat", usage=u, source="device"), u)
+                        for u in ("heating", "dhw")
+                    ],
+                    "Heat per local day by use (device-reported split).",
+                    bars=True,
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Heating rod per day",
+                    [panels.rows(ROD_DAY, "heating rod")],
+                    "Direct electric heating per local day.",
+                    bars=True,
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Daily cost",
+                    [cost(ELECTRIC_DAY, "cost", total=False)],
+                    "Electricity per local day × the tariff variable.",
+                    bars=True,
+                ),
+                24,
+                6,
+            ),
+        ],
+        variables=(tariff_variable(),),
+    )

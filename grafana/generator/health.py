@@ -1,0 +1,145 @@
+"""System health: age of the newest reading per source, Viessmann calls against the budget, outbox, write
+latency, failures and the collector's resources."""
+
+from __future__ import annotations
+
+from grafana.generator import board, panels, queries
+from grafana.generator.panels import Shown
+from grafana.generator.queries import sel
+
+UID = "hp-health"
+
+SHELLY_READING = sel("shelly_power", "power", phase="total")
+
+
+def health(field: str, source: str) -> queries.Sel:
+    return sel("collector_health", field, source=source)
+
+
+def age_of(title: str, sels: tuple[queries.Sel, ...]) -> Shown:
+    return Shown(queries.age(sels, title), {title: queries.AGE_UNIT})
+
+
+def budget_used() -> Shown:
+    query = (
+        queries.budget_percent()
+        + "\n  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
+        + queries.named("budget used")
+    )
+    return Shown(query, {"budget used": queries.PERCENT_UNIT})
+
+
+def per_source(field: str, fn: str = "last") -> Shown:
+    s = sel("collector_health", field)
+    return Shown(
+        queries.series_by(s, "source", fn), {"_value": s.unit}, {"_value": f"{field} ${{__field.labels.source}}"}
+    )
+
+
+def build():  # type: ignore[no-untyped-def]
+    return board.dashboard(
+        UID,
+        "Heat pump · System health",
+        "Is the collector alive, within the Viessmann budget, and are writes to InfluxDB keeping up?",
+        "now-24h",
+        "30s",
+        [
+            (
+                panels.stat_panel(
+                    "Shelly reading age",
+                    [age_of("Shelly", (SHELLY_READING,))],
+                    "Seconds since the newest Shelly sample (10 s period).",
+                    decimals=0,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Viessmann poll age",
+                    [Shown(queries.since_success("viessmann", "Viessmann"), {"Viessmann": queries.AGE_UNIT})],
+                    "Seconds since the last successful Viessmann poll (period ~2 min; values the device did not "
+                    "update are not rewritten, so the age of readings says little).",
+                    decimals=0,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Viessmann budget used",
+                    [budget_used()],
+                    "Calls in the last 24 h / the collector's share of the plan.",
+                    decimals=0,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.stat_panel(
+                    "Outbox",
+                    [panels.latest(health("outbox_depth", "writer"), "outbox")],
+                    "Points waiting for InfluxDB; grows while writes fail.",
+                    decimals=0,
+                ),
+                6,
+                4,
+            ),
+            (
+                panels.time_series(
+                    "Viessmann calls vs budget",
+                    [
+                        panels.series(health("calls_24h", "viessmann"), "calls 24 h", "max"),
+                        panels.series(health("budget_24h", "viessmann"), "budget 24 h", "last"),
+                        panels.series(health("calls_10min", "viessmann"), "calls 10 min", "max"),
+                    ],
+                    "API calls in the sliding windows against the collector's share.",
+                ),
+                12,
+                8,
+            ),
+            (panels.time_series("Budget used", [budget_used()], "Share of the daily budget used."), 12, 8),
+            (
+                panels.time_series(
+                    "Outbox and dead letters",
+                    [
+                        panels.series(health("outbox_depth", "writer"), "outbox", "max"),
+                        panels.series(health("dead_letters", "writer"), "dead letters", "max"),
+                    ],
+                    "Points waiting / points InfluxDB rejected.",
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Write latency",
+                    [panels.series(health("write_latency", "writer"), "latency", "max")],
+                    "Duration of the InfluxDB writes.",
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Consecutive failures",
+                    [per_source("consecutive_failures", "max")],
+                    "Failed polls since the last success, per source.",
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Collector memory and CPU",
+                    [
+                        panels.series(health("rss", "process"), "memory", "max"),
+                        panels.series(health("cpu_seconds", "process"), "CPU time", "last"),
+                    ],
+                    "Resident memory and cumulative CPU time of the collector process.",
+                ),
+                12,
+                8,
+            ),
+        ],
+    )

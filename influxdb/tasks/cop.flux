@@ -1,0 +1,89 @@
+// COP per 30-minute window (cop_30m, complete windows only) and per local day (cop_daily, today so far) for local
+// yesterday and today, from energy_minute, separately for each heat source (sources are never mixed):
+// cop = sum(heat) / sum(electricity) over the window, never a mean of ratios.
+// - combined: every minute; running: minutes whose mean electric power >= ${STARTING_POWER_W} W.
+// - coverage = min(electric, heat) covered seconds / window seconds, %; a COP is written only with coverage
+//   >= ${MIN_COVERAGE} % and electricity >= ${MIN_ELECTRIC_KWH} kWh (no division by ~zero).
+import "date"
+import "math"
+import "timezone"
+
+option task = {name: "hpm-cop", every: 15m, offset: 3m}
+option location = timezone.location(name: "${TIMEZONE}")
+
+stop = date.truncate(t: now(), unit: 1m)
+start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
+minutes =
+    from(bucket: "${BUCKET_ROLLUP}")
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "energy_minute")
+// One row per minute and heat source: electric_wh, electric_seconds, heat_wh, heat_seconds (null when absent).
+paired = (source) =>
+    minutes
+        |> filter(fn: (r) => r.kind == "electric" or r.source == source)
+        |> map(fn: (r) => ({_time: r._time, _value: r._value, _field: r.kind + "_" + r._field, source: source}))
+        |> group(columns: ["source"])
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+value = (v) => if exists v then v else 0.0
+sums = (tables=<-, every) =>
+    tables
+        |> window(every: every, createEmpty: false)
+        |> reduce(
+            identity: {ewh: 0.0, es: 0.0, hwh: 0.0, hs: 0.0, rewh: 0.0, rhwh: 0.0},
+            fn: (r, accumulator) => {
+                ewh = value(v: r.electric_wh)
+                es = value(v: r.electric_seconds)
+                hwh = value(v: r.heat_wh)
+                running = es > 0.0 and ewh * 3600.0 / es >= ${STARTING_POWER_W}
+
+                return {
+                    ewh: accumulator.ewh + ewh,
+                    es: accumulator.es + es,
+                    hwh: accumulator.hwh + hwh,
+                    hs: accumulator.hs + value(v: r.heat_seconds),
+                    rewh: accumulator.rewh + (if running then ewh else 0.0),
+                    rhwh: accumulator.rhwh + (if running then hwh else 0.0),
+                }
+            },
+        )
+        |> map(
+            fn: (r) =>
+                ({r with window_s: float(v: int(v: r._stop) - int(v: r._start)) / 1000000000.0}),
+        )
+cops = (tables=<-, measurement) =>
+    union(
+        tables: [
+            tables |> map(fn: (r) => ({r with category: "combined", heat: r.hwh, electric: r.ewh})),
+            tables |> map(fn: (r) => ({r with category: "running", heat: r.rhwh, electric: r.rewh})),
+        ],
+    )
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._start,
+                    _measurement: measurement,
+                    category: r.category,
+                    source: r.source,
+                    boundary: "${BOUNDARY}",
+                    heat_kwh: r.heat / 1000.0,
+                    electric_kwh: r.electric / 1000.0,
+                    coverage: math.mMin(x: 100.0, y: math.mMin(x: r.es, y: r.hs) / r.window_s * 100.0),
+                }),
+        )
+        |> filter(fn: (r) => r.coverage >= ${MIN_COVERAGE} and r.electric_kwh >= ${MIN_ELECTRIC_KWH})
+        |> map(fn: (r) => ({r with cop: r.heat_kwh / r.electric_kwh}))
+all = union(tables: [paired(source: "device"), paired(source: "dt_flow"), paired(source: "estimate")])
+
+union(
+    tables: [
+        all |> sums(every: 30m) |> filter(fn: (r) => r.window_s == 1800.0) |> cops(measurement: "cop_30m"),
+        all |> sums(every: 1d) |> cops(measurement: "cop_daily"),
+    ],
+)
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["category", "source", "boundary"],
+        fieldFn: (r) =>
+            ({"cop": r.cop, "heat_kwh": r.heat_kwh, "electric_kwh": r.electric_kwh, "coverage": r.coverage}),
+    )

@@ -1,0 +1,108 @@
+// Energy per local day (measurement energy_daily, stamped at local midnight) for local yesterday and today so far:
+// - electric/shelly and heat/dt_flow|estimate: sums of energy_minute (written by hpm-energy-minute);
+// - heat, electric (usage heating|dhw, and total = their sum) and heating_rod from the device's day counters
+//   (source device): the day's last reading; coverage from the polls under the ${MAX_GAP_S} s gap rule (each
+//   poll covers the time to the next one, as in energy_minute).
+// coverage = covered seconds / elapsed seconds of the day, %; hours = covered hours.
+import "date"
+import "math"
+import "timezone"
+
+option task = {name: "hpm-energy-daily", every: 15m, offset: 2m}
+option location = timezone.location(name: "${TIMEZONE}")
+
+stop = date.truncate(t: now(), unit: 1m)
+start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
+
+minutes =
+    from(bucket: "${BUCKET_ROLLUP}")
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "energy_minute" and (r.kind == "electric" or r.source != "device"))
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> map(fn: (r) => ({_time: r._time, kind: r.kind, source: r.source, wh: r.wh, covered: r.seconds}))
+        |> window(every: 1d, createEmpty: false)
+        |> reduce(
+            identity: {wh: 0.0, covered: 0.0},
+            fn: (r, accumulator) => ({wh: accumulator.wh + r.wh, covered: accumulator.covered + r.covered}),
+        )
+        |> map(fn: (r) => ({r with kwh: r.wh / 1000.0, usage: "total"}))
+
+device =
+    from(bucket: "${BUCKET_RAW}")
+        |> range(start: start, stop: stop)
+        |> filter(
+            fn: (r) =>
+                r._measurement == "hp_energy_summary" and r._field == "current_day" and (r.usage == "heating" or r.usage
+                        ==
+                        "dhw")
+                    or
+                    r._measurement == "hp_heating_rod" and r._field == "energy_day",
+        )
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    _value: float(v: r._value),
+                    kind: if r._measurement == "hp_heating_rod" then "heating_rod" else r.kind,
+                    usage: if r._measurement == "hp_heating_rod" then "total" else r.usage,
+                    next: int(v: r._time),
+                }),
+        )
+        |> group(columns: ["kind", "usage"])
+        // newest first: the difference to the previous row is minus the time to the next poll
+        |> sort(columns: ["_time"], desc: true)
+        |> difference(columns: ["next"], keepFirst: true)
+        |> map(
+            fn: (r) =>
+                ({r with covered:
+                        if exists r.next and -r.next / 1000000000 < ${MAX_GAP_S} then
+                            float(v: -r.next / 1000000000)
+                        else
+                            0.0,
+                }),
+        )
+        |> sort(columns: ["_time"])
+        |> window(every: 1d, createEmpty: false)
+        |> reduce(
+            identity: {kwh: 0.0, covered: 0.0},
+            fn: (r, accumulator) => ({kwh: r._value, covered: accumulator.covered + r.covered}),
+        )
+        |> map(fn: (r) => ({r with source: "device"}))
+deviceTotals =
+    device
+        |> filter(fn: (r) => r.kind != "heating_rod")
+        |> group(columns: ["_start", "_stop", "kind", "source"])
+        |> reduce(
+            identity: {kwh: 0.0, covered: -1.0},
+            fn: (r, accumulator) =>
+                ({
+                    kwh: accumulator.kwh + r.kwh,
+                    covered: if accumulator.covered < 0.0 then r.covered else math.mMin(x: accumulator.covered, y: r.covered),
+                }),
+        )
+        |> map(fn: (r) => ({r with usage: "total"}))
+
+union(tables: [minutes, device, deviceTotals])
+    |> map(
+        fn: (r) =>
+            ({
+                _time: r._start,
+                _measurement: "energy_daily",
+                kind: r.kind,
+                usage: r.usage,
+                source: r.source,
+                kwh: r.kwh,
+                coverage:
+                    math.mMin(
+                        x: 100.0,
+                        y: r.covered / (float(v: int(v: r._stop) - int(v: r._start)) / 1000000000.0) * 100.0,
+                    ),
+                hours: r.covered / 3600.0,
+            }),
+    )
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["kind", "usage", "source"],
+        fieldFn: (r) => ({"kwh": r.kwh, "coverage": r.coverage, "hours": r.hours}),
+    )

@@ -1,0 +1,139 @@
+// Raw -> energy per minute (measurement energy_minute, fields wh and seconds covered), the base of the
+// daily energies and the COPs. Booking rule (shared with collector/metrics): the energy of the interval from a
+// sample to the next one is booked in the minute of the sample, where the value (and the running state) was seen.
+// - electric (source shelly): reset-safe differences of the cumulative import counter, only across sampling
+//   intervals <= ${SHELLY_MAX_GAP_S} s; a minute the device history backfilled (shelly_energy_minute) replaces the
+//   counter minute.
+// - heat: 1-minute means of the inputs, each held until the next minute with data if that comes within
+//   ${MAX_GAP_S} s (the gap rule); device = compressor heat output, dt_flow = flow x dT x 1.163,
+//   estimate = modulation x rated power.
+// Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
+import "date"
+import "internal/debug"
+import "timezone"
+
+option task = {name: "hpm-energy-minute", every: 5m, offset: 20s}
+option location = timezone.location(name: "${TIMEZONE}")
+
+stop = date.truncate(t: now(), unit: 1m)
+start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
+raw = "${BUCKET_RAW}"
+
+counter =
+    from(bucket: raw)
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "shelly_energy" and r._field == "imported" and r.phase == "total")
+        |> group()
+        |> sort(columns: ["_time"], desc: true)
+        |> map(fn: (r) => ({_time: r._time, _value: r._value, reading: r._value, next: int(v: r._time)}))
+        // newest first: the difference to the previous row is this sample minus the next one
+        |> difference(columns: ["_value", "next"], keepFirst: true)
+        |> filter(fn: (r) => exists r.next and -r.next / 1000000000 <= ${SHELLY_MAX_GAP_S})
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    // reset-safe: after a drop the increment is the next reading itself
+                    wh: if r._value <= 0.0 then -r._value else r.reading - r._value,
+                    seconds: float(v: -r.next / 1000000000),
+                }),
+        )
+counterMinutes = (field, column) =>
+    counter
+        |> map(fn: (r) => ({_time: r._time, _value: column(r: r)}))
+        |> aggregateWindow(every: 1m, fn: sum, timeSrc: "_start", createEmpty: false)
+        |> set(key: "_field", value: field)
+backfill =
+    from(bucket: raw)
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "shelly_energy_minute" and r._field == "imported" and r.phase == "total")
+        |> group()
+        |> map(fn: (r) => ({_time: r._time, _value: r._value, _field: "backfill_wh"}))
+electric =
+    union(
+        tables: [
+            counterMinutes(field: "counter_wh", column: (r) => r.wh),
+            counterMinutes(field: "counter_s", column: (r) => r.seconds),
+            backfill,
+        ],
+    )
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    kind: "electric",
+                    source: "shelly",
+                    wh: if exists r.backfill_wh then r.backfill_wh else r.counter_wh,
+                    seconds: if exists r.backfill_wh then 60.0 else r.counter_s,
+                }),
+        )
+
+// The latest rated power within 30 days (the Viessmann source writes it with its polls); none: no estimate.
+rated =
+    from(bucket: raw)
+        |> range(start: -30d)
+        |> filter(fn: (r) => r._measurement == "hp_compressor" and r._field == "rated_power")
+        |> group()
+        |> last()
+        |> findRecord(fn: (key) => true, idx: 0)
+ratedKw = if exists rated._value then float(v: rated._value) else debug.null(type: "float")
+inputs =
+    from(bucket: raw)
+        |> range(start: start, stop: stop)
+        |> filter(
+            fn: (r) =>
+                r._measurement == "hp_compressor" and (r._field == "heat_production" or r._field == "modulation")
+                    or
+                    r._measurement == "hp_temperature" and r._field == "value" and (r.sensor == "supply" or r.sensor
+                        ==
+                        "return")
+                    or
+                    r._measurement == "hp_hydraulics" and r._field == "volumetric_flow",
+        )
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    _value: float(v: r._value),
+                    input: if r._measurement == "hp_temperature" then r.sensor else r._field,
+                }),
+        )
+        |> group(columns: ["input"])
+        |> aggregateWindow(every: 1m, fn: mean, timeSrc: "_start", createEmpty: false)
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["input"], valueColumn: "_value")
+heatMinutes = (source, power) =>
+    inputs
+        |> map(fn: (r) => ({_time: r._time, _value: power(r: r), next: int(v: r._time)}))
+        |> filter(fn: (r) => exists r._value)
+        |> sort(columns: ["_time"], desc: true)
+        |> difference(columns: ["next"], keepFirst: true)
+        |> filter(fn: (r) => exists r.next and -r.next / 1000000000 < ${MAX_GAP_S})
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    kind: "heat",
+                    source: source,
+                    wh: r._value * float(v: -r.next / 1000000000) / 3600.0,
+                    seconds: float(v: -r.next / 1000000000),
+                }),
+        )
+
+union(
+    tables: [
+        electric,
+        heatMinutes(source: "device", power: (r) => r.heat_production),
+        heatMinutes(source: "dt_flow", power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163),
+        heatMinutes(source: "estimate", power: (r) => r.modulation * ratedKw * 10.0),
+    ],
+)
+    |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["kind", "source"],
+        fieldFn: (r) => ({"wh": r.wh, "seconds": r.seconds}),
+    )

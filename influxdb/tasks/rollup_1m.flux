@@ -1,0 +1,24 @@
+// Raw -> 1-minute rollups: mean/min/max of gauges, last value of counters and states (tag agg).
+// Rewrites the previous and the current hour up to the last complete minute, so late points are included.
+import "date"
+
+option task = {name: "hpm-rollup-1m", every: 5m, offset: 10s}
+
+stop = date.truncate(t: now(), unit: 1m)
+start = date.sub(d: 1h, from: date.truncate(t: now(), unit: 1h))
+data = from(bucket: "${BUCKET_RAW}") |> range(start: start, stop: stop)
+stats = data |> filter(fn: (r) => ${ROLLUP_STATS_FILTER})
+rollup = (tables=<-, fn, agg) =>
+    tables
+        |> aggregateWindow(every: 1m, fn: fn, timeSrc: "_start", createEmpty: false)
+        |> map(fn: (r) => ({r with _measurement: r._measurement + "_1m", agg: agg}))
+
+union(
+    tables: [
+        stats |> rollup(fn: mean, agg: "mean"),
+        stats |> rollup(fn: min, agg: "min"),
+        stats |> rollup(fn: max, agg: "max"),
+        data |> filter(fn: (r) => ${ROLLUP_LAST_FILTER}) |> rollup(fn: last, agg: "last"),
+    ],
+)
+    |> to(bucket: "${BUCKET_ROLLUP}", org: "${ORG}")

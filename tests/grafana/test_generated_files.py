@@ -1,0 +1,169 @@
+"""The committed dashboards and rules are exactly what the generator writes; datasources, uids, units and
+layout follow the rules of docs/dashboards.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from collector import schema
+from grafana.generator import __main__ as generator
+from grafana.generator import alerts, board, queries
+from tests.grafana.grafana_emulation import panels, targets
+from tests.support.schema_refs import dashboard_queries, references
+
+REPO = Path(__file__).resolve().parents[2]
+PROVISIONING = REPO / "grafana" / "provisioning"
+
+
+def dashboards() -> dict[str, dict]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(generator.DASHBOARD_DIR.glob("*.json"))}
+
+
+def provisioned_datasources() -> dict[str, dict]:
+    document = yaml.safe_load((PROVISIONING / "datasources" / "datasources.yaml").read_text())
+    return {source["uid"]: source for source in document["datasources"]}
+
+
+def test_committed_files_equal_the_generator_output() -> None:
+    expected = generator.outputs()
+    stale = [
+        str(path.relative_to(REPO)) for path, text in expected.items() if not path.exists() or path.read_text() != text
+    ]
+    assert stale == [], "run scripts/generate-dashboards and commit the result"
+    assert set(generator.DASHBOARD_DIR.glob("*.json")) == {p for p in expected if p.suffix == ".json"}
+
+
+def test_dashboards_have_stable_uids_tags_ranges_and_changelog_annotations() -> None:
+    found = dashboards()
+    assert set(found) == {module.UID for module in generator.DASHBOARDS}
+    assert len(found) == 7
+    for uid, dashboard in found.items():
+        assert dashboard["uid"] == uid
+        assert dashboard["schemaVersion"] == 41  # Grafana 11.6, the pinned image
+        assert dashboard["tags"] == [board.TAG]
+        assert dashboard["time"]["from"].startswith("now-") and dashboard["refresh"]
+        annotations = dashboard["annotations"]["list"]
+        assert [a["name"] for a in annotations] == ["Changelog"], uid
+        target = annotations[0]["target"]
+        assert target["queryText"] == target["rawQueryText"] and target["timeColumns"] == ["time"]
+
+
+def test_most_important_numbers_come_first_for_the_phone() -> None:
+    for uid, dashboard in dashboards().items():
+        ordered = sorted(panels(dashboard), key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
+        ids = [p["id"] for p in ordered]
+        assert ids == sorted(ids), f"{uid}: panel ids do not follow the stacking order"
+        if uid != "hp-changelog":
+            assert ordered[0]["type"] == "stat", uid
+        for panel in ordered:
+            pos = panel["gridPos"]
+            assert pos["x"] + pos["w"] <= 24, (uid, panel["title"])
+
+
+def test_every_panel_has_a_unit_and_units_come_from_the_contract() -> None:
+    contract_units = {f.unit for spec in schema.ALL_MEASUREMENTS for f in spec.fields}
+    derived = {
+        queries.AGE_UNIT,
+        queries.DELTA_T_UNIT,
+        queries.PER_HOUR_UNIT,
+        queries.PERCENT_UNIT,
+        queries.KWH_PER_DEGREE_DAY_UNIT,
+        "currencyEUR",
+        "dateTimeAsLocal",
+    }
+    for uid, dashboard in dashboards().items():
+        for panel in panels(dashboard):
+            units = [panel["fieldConfig"]["defaults"].get("unit")]
+            units += [
+                p["value"] for o in panel["fieldConfig"]["overrides"] for p in o["properties"] if p["id"] == "unit"
+            ]
+            assert units[0], f"{uid}/{panel['title']}: no unit"
+            assert set(units) <= contract_units | derived, f"{uid}/{panel['title']}: {units}"
+
+
+def test_cop_and_jaz_figures_carry_source_boundary_coverage_and_status() -> None:
+    labelled = 0
+    for dashboard in dashboards().values():
+        for panel in panels(dashboard):
+            if panel["type"] != "stat" or not re.search(r"\b(COP|JAZ)\b", panel["title"]):
+                continue
+            names = [
+                p["value"]
+                for o in panel["fieldConfig"]["overrides"]
+                for p in o["properties"]
+                if p["id"] == "displayName"
+            ]
+            text = " ".join(names)
+            assert "${__field.labels.source}" in text and "${__field.labels.boundary}" in text, panel["title"]
+            if "forecast" in panel["title"]:
+                assert "estimate" in text
+            else:
+                assert "coverage" in names, panel["title"]
+            if "JAZ" in panel["title"] and "forecast" not in panel["title"]:
+                assert "${__field.labels.status}" in text
+            labelled += 1
+    assert labelled >= 7
+
+
+def test_every_datasource_reference_is_provisioned_with_its_type() -> None:
+    provisioned = provisioned_datasources()
+    assert set(provisioned) == {"influxdb", "influxdb_rollup", "changelog"}
+    seen = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            ref = node.get("datasource")
+            if isinstance(ref, dict):
+                assert ref["uid"] in provisioned, ref
+                assert provisioned[ref["uid"]]["type"] == ref["type"], ref
+                seen.add(ref["uid"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for dashboard in dashboards().values():
+        walk(dashboard)
+    assert seen == set(provisioned)
+    for group in alerts.rules_document()["groups"]:
+        for rule in group["rules"]:
+            for step in rule["data"]:
+                assert step["datasourceUid"] in {*provisioned, alerts.EXPR}
+
+
+def test_datasource_provisioning_keeps_secrets_out_and_the_changelog_read_only() -> None:
+    text = (PROVISIONING / "datasources" / "datasources.yaml").read_text()
+    sources = provisioned_datasources()
+    for uid in ("influxdb", "influxdb_rollup"):
+        source = sources[uid]
+        assert source["jsonData"]["version"] == "Flux"
+        assert source["secureJsonData"]["token"] == "$HPM_GRAFANA_INFLUX_TOKEN"
+    assert sources["influxdb"]["jsonData"]["defaultBucket"] == "$HPM_INFLUX_BUCKET_RAW"
+    assert sources["influxdb_rollup"]["jsonData"]["defaultBucket"] == "$HPM_INFLUX_BUCKET_ROLLUP"
+    changelog = sources["changelog"]["jsonData"]
+    assert changelog["pathPrefix"] == "file:"
+    assert "mode=ro" in changelog["pathOptions"]
+    assert not re.search(r"token:\s*[^$\s]", text), "a literal token in the provisioning file"
+    provider = yaml.safe_load((PROVISIONING / "dashboards" / "dashboards.yaml").read_text())["providers"][0]
+    assert provider["folderUid"] == board.FOLDER_UID and provider["folder"] == board.FOLDER_TITLE
+    assert provider["allowUiUpdates"] is False and provider["options"]["path"] == "/etc/grafana/hpm/dashboards"
+
+
+def test_every_query_names_only_contract_measurements_and_fields() -> None:
+    declared_fields = {f.name for spec in schema.ALL_MEASUREMENTS for f in spec.fields}
+    texts = [t["query"] for d in dashboards().values() for _, t in targets(d) if "query" in t]
+    texts += list(dashboard_queries(alerts.rules_document()))
+    assert len(texts) > 60
+    measurements: set[str] = set()
+    for text in texts:
+        used_measurements, used_fields = references(text)
+        assert used_measurements <= set(schema.BY_NAME), used_measurements - set(schema.BY_NAME)
+        assert used_fields <= declared_fields, used_fields - declared_fields
+        measurements |= used_measurements
+    # the dashboards cover every derived series the contract declares except the per-minute energy base
+    assert {spec.name for spec in schema.DERIVED_MEASUREMENTS} - measurements <= {"energy_minute"}

@@ -1,0 +1,136 @@
+"""Every query the dashboards run, executed the way Grafana would execute it, on the real backends: Flux (with
+Grafana's macros and the dashboard variables substituted) on the InfluxDB test server over seeded raw and derived
+series, SQL on a changelog file written by the collector's store."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from influxdb_client.rest import ApiException
+
+from collector.changelog.queries import render
+from grafana.generator import __main__ as generator
+from grafana.generator import board, queries
+from grafana.generator.queries import FluxQuery, SqliteQuery
+from tests.grafana.conftest import Seeded
+from tests.grafana.grafana_emulation import flux_backend, replace_variables, resolve_range
+
+# Ranges that exercise each branch of the raw / 1-minute / hourly rollup switch.
+SPANS = (timedelta(hours=6), timedelta(days=7), timedelta(days=365))
+LABEL = re.compile(r"\$\{__field\.labels\.(\w+)\}")
+
+
+def run_flux(seeded: Seeded, query: str, start: datetime, stop: datetime, variables: dict[str, str], bucket: str):  # type: ignore[no-untyped-def]
+    text = flux_backend(replace_variables(query, variables), start, stop, bucket, seeded.env.org)
+    assert "${" not in text, f"unsubstituted variable in:\n{text}"
+    return seeded.env.query(text)
+
+
+def run_sql(path: Path, sql: str, start: datetime, stop: datetime, variables: dict[str, str]) -> list[dict]:
+    """As the plugin does: template variables, $__from/$__to in ms, on a read-only connection."""
+    text = render(replace_variables(sql, variables), int(start.timestamp() * 1000), int(stop.timestamp() * 1000))
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        cursor = db.execute(text)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def variable_values(seeded: Seeded, changelog_file: Path, dashboard) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What each dashboard variable resolves to: query variables run on their datasource (first value)."""
+    values: dict[str, str] = {}
+    now = seeded.now
+    for variable in dashboard.templating.list_val or []:
+        if variable.type_val == "textbox":
+            values[variable.name] = variable.query
+        elif variable.datasource.uid == queries.INFLUX_ROLLUP.uid:
+            rows = run_flux(seeded, variable.query, now - timedelta(days=1), now, {}, seeded.env.bucket_rollup)
+            values[variable.name] = rows[0]["_value"]
+        else:
+            rows = run_sql(changelog_file, variable.query, now - timedelta(days=1), now, {})
+            assert rows and set(rows[0]) == {"__value", "__text"}, variable.name
+            values[variable.name] = str(rows[0]["__value"])
+    return values
+
+
+def test_the_rollup_bucket_variable_resolves_to_the_rollup_datasources_bucket(seeded: Seeded) -> None:
+    now = seeded.now
+    rows = run_flux(seeded, board.ROLLUP_BUCKET_QUERY, now - timedelta(hours=1), now, {}, seeded.env.bucket_rollup)
+    assert [row["_value"] for row in rows] == [seeded.env.bucket_rollup]
+
+
+def test_every_flux_panel_query_returns_the_fields_its_panel_shows(seeded: Seeded, changelog_file: Path) -> None:
+    problems: list[str] = []
+    executed = 0
+    for module in generator.DASHBOARDS:
+        dashboard = module.build().build()
+        variables = variable_values(seeded, changelog_file, dashboard)
+        for panel in dashboard.panels:
+            shown_labels = set()
+            for override in panel.field_config.overrides:
+                for prop in override.properties:
+                    if prop.id_val == "displayName":
+                        shown_labels |= set(LABEL.findall(prop.value))
+            columns: set[str] = set()
+            for target in panel.targets or []:
+                if not isinstance(target, FluxQuery):
+                    continue
+                start = resolve_range(panel.time_from or dashboard.time.from_val, seeded.now)
+                ranges = [(start, seeded.now)]
+                if f"int(v: {queries.RAW_SPAN})" in target.query:
+                    ranges += [(seeded.now - span, seeded.now) for span in SPANS]
+                for begin, end in ranges:
+                    where = f"{module.UID} / {panel.title} / {target.ref_id} over {end - begin}"
+                    try:
+                        rows = run_flux(seeded, target.query, begin, end, variables, seeded.env.bucket_raw)
+                    except ApiException as error:
+                        problems.append(f"{where}: {error.body}")
+                        continue
+                    executed += 1
+                    if not rows:
+                        problems.append(f"{where}: no rows")
+                        continue
+                    found = set().union(*rows)
+                    columns |= found
+                    if missing := set(target.fields) - found:
+                        problems.append(f"{where}: missing {sorted(missing)} in {sorted(found)}")
+                    for field in target.fields:
+                        if not any(_number(row.get(field)) for row in rows):
+                            problems.append(f"{where}: {field} has no numeric value")
+            if columns and (unlabelled := shown_labels - columns):
+                problems.append(f"{module.UID} / {panel.title}: display names use missing labels {unlabelled}")
+    assert problems == []
+    assert executed > 120
+
+
+def _number(value: str | None) -> bool:
+    try:
+        float(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_changelog_query_runs_on_a_real_changelog_file(seeded: Seeded, changelog_file: Path) -> None:
+    now = seeded.now
+    checked = 0
+    for module in generator.DASHBOARDS:
+        dashboard = module.build().build()
+        variables = variable_values(seeded, changelog_file, dashboard)
+        annotation = dashboard.annotations.list_val[0].target.to_json()
+        week = now - timedelta(days=7)
+        rows = run_sql(changelog_file, annotation["queryText"], week, now, variables)
+        assert [row["text"] for row in rows] == ["Bled the radiators"], module.UID  # the older change is outside
+        assert set(rows[0]) == {"time", "text", "tags"}
+        start = resolve_range(dashboard.time.from_val, now)
+        checked += 1
+        for panel in dashboard.panels:
+            for target in panel.targets or []:
+                if isinstance(target, SqliteQuery):
+                    rows = run_sql(changelog_file, target.sql, start, now, variables)
+                    assert rows, panel.title
+                    assert set(target.time_columns) <= set(rows[0]) and {"text", "tags"} <= set(rows[0])
+                    checked += 1
+    assert checked == len(generator.DASHBOARDS) + 2

@@ -1,0 +1,48 @@
+"""One worker per job: a hung job never delays another job's cadence, and shutdown has a deadline."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from collector.runtime.scheduler import Scheduler
+
+
+def test_a_hung_job_does_not_delay_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    fast_runs: list[float] = []
+    slow_runs: list[float] = []
+    release = threading.Event()
+    scheduler = Scheduler()
+    scheduler.every(0.1, "fast", lambda: fast_runs.append(time.monotonic()))
+    scheduler.every(0.1, "slow", lambda: (slow_runs.append(time.monotonic()), release.wait(30)))
+    stop = threading.Event()
+    threading.Timer(1.5, stop.set).start()
+    with caplog.at_level(logging.WARNING):
+        scheduler.run(stop)
+    assert len(slow_runs) == 1  # its ticks were skipped while it hung, not queued up
+    assert len(fast_runs) >= 10  # about 15 ticks in 1.5 s: the hung job took none of them
+    skipped = [r for r in caplog.records if "skipping this tick" in r.getMessage()]
+    assert len(skipped) == 1  # one line for the whole episode
+    assert scheduler.shutdown(0.2) == ["slow"]  # abandoned after the deadline
+    release.set()
+
+
+def test_a_failing_job_keeps_its_worker(caplog: pytest.LogCaptureFixture) -> None:
+    runs: list[int] = []
+
+    def flaky() -> None:
+        runs.append(1)
+        raise ValueError("bug")
+
+    scheduler = Scheduler()
+    scheduler.every(0.05, "flaky", flaky)
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    with caplog.at_level(logging.ERROR):
+        scheduler.run(stop)
+    assert scheduler.shutdown(1.0) == []
+    assert len(runs) >= 3
+    assert len([r for r in caplog.records if "job failed" in r.getMessage()]) == 1
