@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import random
 import re
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from collector.metrics.series import NS, day_start  # noqa: E402
 from collector.provision import TASKS_DIR, provision, render, template_values  # noqa: E402
 from collector.settings import Settings  # noqa: E402
+from tests.flux.harness import force_run  # noqa: E402
 from tests.flux.scenario import Installation  # noqa: E402
 from tests.support.influxd import InfluxdServer, influxd_binary  # noqa: E402
 
@@ -68,20 +71,20 @@ DASHBOARD_QUERIES = {
 }
 
 
-def raw_lines(installation: Installation, start: int, stop: int) -> list[str]:
-    """Line protocol of [start, stop): Shelly every 10 s, Viessmann inputs every 120 s (direct formatting:
-    millions of lines)."""
+def raw_lines(installation: Installation, start: int, stop: int, noise: random.Random) -> list[str]:
+    """Line protocol of [start, stop): Shelly every 10 s, Viessmann inputs every 120 s, with measurement noise
+    (real readings compress far worse than a clean profile); direct formatting: millions of lines."""
     lines = []
     counter = 0.0
     for t in range(start, stop, 10 * NS):
-        power = installation.power(t)
+        power = round(installation.power(t) * noise.uniform(0.97, 1.03), 1)
         counter += power * 10 / 3600.0
         lines.append(f"shelly_energy,device=em1,phase=total imported={counter:.3f} {t}")
         lines.append(f"shelly_power,device=em1,phase=total power={power} {t}")
         if t % (120 * NS) == 0:
-            heat = installation.heat(t)
-            supply = 35.0 + (15.0 if installation.dhw(t) else 0.0)
-            flow = 1100.0 if power >= 100 else 0.0
+            heat = round(installation.heat(t) * noise.uniform(0.97, 1.03), 1)
+            supply = round(35.0 + (15.0 if installation.dhw(t) else 0.0) + noise.uniform(-0.5, 0.5), 1)
+            flow = round(noise.uniform(1080, 1120), 1) if power >= 100 else 0.0
             spread = heat / (flow * 1.163) if flow else 0.0
             modulation = 62.5 if power >= 100 else 0.0
             lines.append(
@@ -89,7 +92,7 @@ def raw_lines(installation: Installation, start: int, stop: int) -> list[str]:
                 f"rated_power=8.0 {t}"
             )
             lines.append(f"hp_temperature,device=vi1,sensor=supply value={supply} {t}")
-            lines.append(f"hp_temperature,device=vi1,sensor=return value={supply - spread} {t}")
+            lines.append(f"hp_temperature,device=vi1,sensor=return value={supply - spread:.2f} {t}")
             lines.append(f"hp_hydraulics,device=vi1 volumetric_flow={flow} {t}")
     return lines
 
@@ -122,9 +125,10 @@ def query(client: httpx.Client, settings: Settings, flux: str) -> float:
 def backfill(client: httpx.Client, settings: Settings, task_file: str, chunks: list[tuple[datetime, datetime]]) -> None:
     """Run a task's Flux over explicit ranges through the query API (start/stop replaced)."""
     flux = render((TASKS_DIR / task_file).read_text(), template_values(settings))
-    flux = re.sub(r"option task = \{[^}]*\}\n", "", flux)
     for start, stop in chunks:
-        ranged = re.sub(r"^stop = .*$", f"stop = {stop:%Y-%m-%dT%H:%M:%SZ}", flux, count=1, flags=re.M)
+        # now() = the chunk's end, for the relative ranges (the rated-power lookup)
+        ranged = re.sub(r"option task = \{[^}]*\}\n", f"option now = () => {stop:%Y-%m-%dT%H:%M:%SZ}\n", flux)
+        ranged = re.sub(r"^stop = .*$", f"stop = {stop:%Y-%m-%dT%H:%M:%SZ}", ranged, count=1, flags=re.M)
         ranged = re.sub(r"^start = .*$", f"start = {start:%Y-%m-%dT%H:%M:%SZ}", ranged, count=1, flags=re.M)
         query(client, settings, ranged)
 
@@ -136,27 +140,31 @@ def day_chunks(days: int, size: int) -> list[tuple[datetime, datetime]]:
     while bounds[-1] < START + timedelta(days=days):
         local = bounds[-1].astimezone(TZ).replace(tzinfo=None) + timedelta(days=size)
         bounds.append(local.replace(tzinfo=TZ).astimezone(UTC))
-    return list(zip(bounds, bounds[1:], strict=False))
+    return list(pairwise(bounds))
 
 
-def run_seconds(client: httpx.Client, task_id: str, now: datetime) -> float:
+def run_seconds(server: InfluxdServer, task_id: str, now: datetime) -> float:
     """Server-side duration of one forced run."""
-    response = client.post(f"/api/v2/tasks/{task_id}/runs", json={"scheduledFor": f"{now:%Y-%m-%dT%H:%M:%SZ}"})
-    response.raise_for_status()
-    run_id = response.json()["id"]
-    while True:
-        run = client.get(f"/api/v2/tasks/{task_id}/runs/{run_id}").json()
-        if run["status"] == "success":
-            began = datetime.fromisoformat(run["startedAt"].replace("Z", "+00:00"))
-            ended = datetime.fromisoformat(run["finishedAt"].replace("Z", "+00:00"))
-            return (ended - began).total_seconds()
-        if run["status"] in ("failed", "canceled"):
-            raise RuntimeError(f"run failed: {[e['message'] for e in run.get('log', [])][-1:]}")
-        time.sleep(0.05)
+    run = force_run(server.url, server.token, task_id, now, timeout=3600)
+    began = datetime.fromisoformat(run["startedAt"].replace("Z", "+00:00"))
+    return (datetime.fromisoformat(run["finishedAt"].replace("Z", "+00:00")) - began).total_seconds()
 
 
 def du(path: Path) -> int:
+    if not path.exists():
+        return 0
     return int(subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True, check=True).stdout.split()[0])
+
+
+def bucket_bytes(engine: Path, bucket_id: str) -> int:
+    """TSM and WAL files of a bucket: its data (the series file's preallocated segments excluded)."""
+    return sum(
+        path.stat().st_size
+        for folder in (engine / "data" / bucket_id, engine / "wal" / bucket_id)
+        if folder.exists()
+        for path in folder.rglob("*")
+        if path.suffix in (".tsm", ".wal")
+    )
 
 
 def main() -> None:
@@ -177,30 +185,39 @@ def main() -> None:
                 influx_raw_retention_days=0,
             )
             tasks = provision(settings, admin_token=server.token).task_ids
+            bucket_ids = {
+                name: httpx.get(
+                    f"{server.url}/api/v2/buckets",
+                    params={"name": name},
+                    headers={"Authorization": f"Token {server.token}"},
+                ).json()["buckets"][0]["id"]
+                for name in (settings.influx_bucket_raw, settings.influx_bucket_rollup)
+            }
+            engine = Path(tmp) / "engine"
+            empty = {name: bucket_bytes(engine, bucket_id) for name, bucket_id in bucket_ids.items()}
             client = httpx.Client(base_url=server.url, headers={"Authorization": f"Token {server.token}"}, timeout=3600)
             installation = Installation(TZ)
+            noise = random.Random(7)
 
             began = time.perf_counter()
             lines = 0
             for day in range(args.days):
                 chunk_start = int((START + timedelta(days=day)).timestamp()) * NS
-                batch = raw_lines(installation, chunk_start, chunk_start + 86400 * NS)
+                batch = raw_lines(installation, chunk_start, chunk_start + 86400 * NS, noise)
                 write(client, settings, batch)
                 lines += len(batch)
             load = time.perf_counter() - began
             print(f"raw load: {lines:,} points in {load:.0f} s ({lines / load:,.0f} points/s)", flush=True)
 
             began = time.perf_counter()
-            for task_file in ("rollup_1m.flux", "rollup_1h.flux"):
-                backfill(client, settings, task_file, day_chunks(args.days, 14))
-            for task_file in ("energy_minute.flux", "energy_daily.flux"):
-                backfill(client, settings, task_file, day_chunks(args.days, 7))
+            for task_file in ("rollup_1m.flux", "rollup_1h.flux", "energy_minute.flux", "energy_daily.flux"):
+                backfill(client, settings, task_file, day_chunks(args.days, 1))  # small chunks: bounded memory
             print(f"backfill of rollups and energies over the year: {time.perf_counter() - began:.0f} s", flush=True)
 
             now = stop - timedelta(hours=12)
             print(f"\ntask run times (forced runs at {now:%Y-%m-%d %H:%M} UTC, median of {args.repeat}):")
             for name, task_id in sorted(tasks.items()):
-                times = [run_seconds(client, task_id, now) for _ in range(args.repeat)]
+                times = [run_seconds(server, task_id, now) for _ in range(args.repeat)]
                 print(f"  {name:24s} {statistics.median(times):7.2f} s", flush=True)
 
             print(f"\none-year dashboard queries (median of {args.repeat}):")
@@ -211,20 +228,22 @@ def main() -> None:
                 "stop": f"{stop:%Y-%m-%dT%H:%M:%SZ}",
             }
             for name, (over_raw, over_rollup) in DASHBOARD_QUERIES.items():
-                raw_s = statistics.median(query(client, settings, over_raw.format(**values)) for _ in range(args.repeat))
+                raw_s = statistics.median(
+                    query(client, settings, over_raw.format(**values)) for _ in range(args.repeat)
+                )
                 rollup_s = statistics.median(
                     query(client, settings, over_rollup.format(**values)) for _ in range(args.repeat)
                 )
                 print(f"  {name:32s} raw {raw_s:7.3f} s  rollups {rollup_s:7.3f} s  ratio {raw_s / rollup_s:7.1f}x")
 
             client.close()
-            server.stop()  # flushes the WAL into TSM files
-            engine = Path(tmp) / "engine"
-            data = du(engine / "data")
+            server.stop()
             print(
-                f"\ndisk: {du(engine):,} bytes for {args.days} days (TSM data {data:,}): "
-                f"{du(engine) / args.days:,.0f} bytes per day of data (raw + rollups + derived)"
+                "\ndisk per day of data (TSM + WAL files of each bucket; plus a fixed ~32 MB series file per bucket):"
             )
+            for name, bucket_id in bucket_ids.items():
+                grown = bucket_bytes(engine, bucket_id) - empty[name]
+                print(f"  {name:10s} {grown:>14,} bytes = {grown / args.days:>10,.0f} bytes/day")
         finally:
             server.stop()
 

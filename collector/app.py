@@ -8,12 +8,15 @@ offers ``shelly_settings_overrides`` (e.g. the address of its Shelly emulator), 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from collector.settings import Settings
 from collector.sources.base import Clock, Source
+
+if TYPE_CHECKING:
+    from collector.sim import Simulation
 
 
 @dataclass
@@ -33,49 +36,46 @@ class Installation:
         self.closing.close()
 
 
+def simulated_devices(settings: Settings) -> list[str]:
+    """Which devices run simulated (their settings are empty)."""
+    flags = (("shelly", settings.simulated_shelly), ("viessmann", settings.simulated_viessmann))
+    return [name for name, simulated in flags if simulated]
+
+
 def build_installation(settings: Settings, *, clock: Clock = time.time) -> Installation:
     closing = ExitStack()
     simulation = None
     speed = 1.0
-    if settings.simulated_shelly or settings.simulated_viessmann:
-        from collector.sim import start_simulation
+    try:
+        if simulated_devices(settings):
+            from collector.sim import start_simulation
 
-        simulation = start_simulation(settings, clock)
-        closing.callback(simulation.close)
-        clock, speed = simulation.clock, settings.simulation_speed
-    sources: list[Source] = [_shelly(settings, clock, simulation), _viessmann(settings, clock, simulation, closing)]
+            simulation = start_simulation(settings, clock)
+            closing.callback(simulation.close)
+            clock, speed = simulation.clock, settings.simulation_speed
+        sources = [_shelly(settings, clock, simulation), _viessmann(settings, clock, simulation, closing)]
+    except BaseException:
+        closing.close()  # a half-built installation must not leave the simulation's emulator running
+        raise
     for source in sources:
         closing.callback(source.close)
-    simulated = ",".join(
-        name
-        for name, flag in (("shelly", settings.simulated_shelly), ("viessmann", settings.simulated_viessmann))
-        if flag
-    )
-    return Installation(
-        sources,
-        {"shelly": settings.shelly_poll_seconds, "viessmann": settings.viessmann_effective_poll_seconds},
-        clock,
-        speed,
-        simulated,
-        closing,
-    )
+    periods = {"shelly": settings.shelly_poll_seconds, "viessmann": settings.viessmann_effective_poll_seconds}
+    return Installation(sources, periods, clock, speed, ",".join(simulated_devices(settings)), closing)
 
 
-def _shelly(settings: Settings, clock: Clock, simulation: object | None) -> Source:
+def _shelly(settings: Settings, clock: Clock, simulation: Simulation | None) -> Source:
     from collector.sources.shelly import ShellySource
 
     if simulation is not None and settings.simulated_shelly:
-        settings = settings.model_copy(update=simulation.shelly_settings_overrides)  # type: ignore[attr-defined]
+        settings = settings.model_copy(update=simulation.shelly_settings_overrides)
     return ShellySource(settings, clock=clock, state_dir=settings.data_dir)
 
 
-def _viessmann(settings: Settings, clock: Clock, simulation: object | None, closing: ExitStack) -> Source:
+def _viessmann(settings: Settings, clock: Clock, simulation: Simulation | None, closing: ExitStack) -> Source:
     from collector.changelog import ChangeTracker
     from collector.sources.viessmann import ViessmannSource
 
-    tracker = ChangeTracker(settings, clock=clock)
-    close: Callable[[], None] | None = getattr(tracker, "close", None)
-    if close is not None:
-        closing.callback(close)
-    oauth = simulation.viessmann_oauth_manager if simulation is not None and settings.simulated_viessmann else None  # type: ignore[attr-defined]
+    tracker = ChangeTracker(settings, clock=clock)  # the configuration snapshot runs with every Viessmann poll
+    closing.callback(tracker.close)
+    oauth = simulation.viessmann_oauth_manager if simulation is not None and settings.simulated_viessmann else None
     return ViessmannSource(settings, clock=clock, oauth_manager=oauth, on_features=tracker.observe)

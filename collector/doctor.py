@@ -18,6 +18,7 @@ from typing import TextIO
 import httpx
 
 from collector import provision
+from collector.app import simulated_devices
 from collector.logs import Redactor, secret_values
 from collector.runtime.outbox import Outbox, outbox_path
 from collector.settings import Settings
@@ -40,11 +41,7 @@ Check = Callable[[Settings], Iterator[Verdict]]
 
 
 def check_settings(settings: Settings) -> Iterator[Verdict]:
-    simulated = [
-        name
-        for name, flag in (("shelly", settings.simulated_shelly), ("viessmann", settings.simulated_viessmann))
-        if flag
-    ]
+    simulated = simulated_devices(settings)
     mode = f"simulated: {', '.join(simulated)}" if simulated else "real devices"
     yield Verdict(
         "ok", "settings", f"valid ({mode}; time zone {settings.timezone}, boundary {settings.system_boundary})"

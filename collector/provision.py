@@ -37,10 +37,11 @@ log = logging.getLogger(__name__)
 TASKS_DIR = Path(__file__).resolve().parents[1] / "influxdb" / "tasks"
 PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
 TASK_NAME = re.compile(r'option\s+task\s*=\s*\{[^}]*\bname:\s*"([^"]+)"')
-# (description, action, token file): the description identifies the token on re-runs
+# (description, action, token file): the description identifies the token on re-runs; the collector reads
+# hpm_influx_token as a Docker secret (HPM_INFLUX_TOKEN) when the token directory is its secrets directory
 TOKENS = (
-    ("hpm collector (write-only)", "write", "influx_token"),
-    ("hpm grafana (read-only)", "read", "grafana_influx_token"),
+    ("hpm collector (write-only)", "write", "hpm_influx_token"),
+    ("hpm grafana (read-only)", "read", "hpm_grafana_influx_token"),
 )
 
 
@@ -156,7 +157,7 @@ def _ensure_bucket(client: InfluxDBClient, org_id: str, name: str, days: int, re
     if existing:
         return existing[0].id
     rules = BucketRetentionRules(type="expire", every_seconds=days * 86400)
-    bucket = api.create_bucket(bucket_name=name, org_id=org_id, retention_rules=rules)
+    bucket = api.create_bucket(bucket_name=name, org=org_id, retention_rules=rules)
     result.buckets_created.append(name)
     return bucket.id
 

@@ -395,11 +395,13 @@ ENERGY_MINUTE = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_KIND, TAG_SOURCE),
     (
-        _f("wh", "watth", "Energy booked in the minute (an interval's energy goes to the minute of its end)."),
+        _f("wh", "watth", "Energy booked in the minute (an interval's energy goes to the minute of its first sample)."),
         _f("seconds", "s", "Seconds of sampling intervals booked in the minute (coverage)."),
     ),
     "Energy per minute, stamped at the minute start, the base of daily energies and COPs: kind=electric "
-    "(source=shelly, counter increments or backfilled minutes), kind=heat (source=device|dt_flow|estimate).",
+    "(source=shelly: counter increments, or the device's backfilled minute), kind=heat (source=device: compressor "
+    "heat output, dt_flow: flow x dT x 1.163, estimate: modulation x rated power), each poll held over the minutes "
+    "up to the next one within 15 min.",
     {TAG_KIND: ("electric", "heat"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
 )
 _ENERGY_FIELDS = (
@@ -417,7 +419,9 @@ ENERGY_DAILY = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_KIND, TAG_USAGE, TAG_SOURCE),
     _ENERGY_FIELDS,
-    "Energy per local day, stamped at local midnight (UTC instant). kind=electric from the Shelly counters.",
+    "Energy per local day (today so far), stamped at local midnight (UTC instant). source=shelly (electric) and "
+    "dt_flow/estimate (heat) sum energy_minute; source=device is the device's day counters (heat and electric per "
+    "usage heating/dhw, total = their sum; heating_rod).",
     _ENERGY_TAGS,
 )
 ENERGY_MONTHLY = MeasurementSpec(
@@ -429,7 +433,7 @@ ENERGY_MONTHLY = MeasurementSpec(
     _ENERGY_TAGS,
 )
 _COP_FIELDS = (
-    _f("cop", "none", "Σheat / Σelectricity over the interval."),
+    _f("cop", "none", "Σheat / Σelectricity over the minutes of the interval that have both inputs."),
     _f("heat_kwh", "kwatth", "Heat in the interval."),
     _f("electric_kwh", "kwatth", "Electricity in the interval."),
     _f("coverage", "percent", "Share of the interval both inputs cover, %."),
@@ -440,7 +444,9 @@ COP_30M = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
     _COP_FIELDS,
-    "COP per 30-minute window, stamped at the window start; only where coverage and electricity suffice.",
+    "COP per complete 30-minute window, stamped at the window start, one series per heat source (never mixed); "
+    "category=running counts minutes whose mean electric power >= HPM_COP_STARTING_POWER_W; written only with "
+    "coverage >= HPM_COP_MIN_COVERAGE and electricity >= HPM_COP_MIN_ELECTRIC_KWH.",
     _COP_TAGS,
 )
 COP_DAILY = MeasurementSpec(
@@ -448,7 +454,7 @@ COP_DAILY = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
     _COP_FIELDS,
-    "COP per local day, stamped at local midnight.",
+    "COP per local day (today so far), stamped at local midnight; same rules as cop_30m.",
     _COP_TAGS,
 )
 JAZ = MeasurementSpec(
@@ -462,7 +468,9 @@ JAZ = MeasurementSpec(
         _f("coverage", "percent", "Days with data / days in the period so far, %."),
         _f("days", "d", "Days with data in the period.", Kind.INT),
     ),
-    "Annual performance factor; status=provisional below 330 days of data.",
+    "Annual performance factor over complete local days that have both heat (source device or dt_flow, never "
+    "the estimate) and Shelly electricity, stamped at today's local midnight; status=full above 330 days of data, "
+    "else provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )
 JAZ_FORECAST = MeasurementSpec(
@@ -474,7 +482,8 @@ JAZ_FORECAST = MeasurementSpec(
         _f("heat_kwh", "kwatth", "Forecast heat for the full year."),
         _f("electric_kwh", "kwatth", "Forecast electricity for the full year."),
     ),
-    "Full-year forecast, always tagged estimate=true, never mixed with actuals.",
+    "Full-year forecast, always tagged estimate=true, never mixed with actuals: the year so far plus last year's "
+    "rest of the year when it covers >= HPM_COP_MIN_COVERAGE of those days, else the year so far scaled linearly.",
     {TAG_PERIOD: ("year",), TAG_ESTIMATE: ("true",)},
 )
 DEVICE_CROSSCHECK = MeasurementSpec(
@@ -486,7 +495,7 @@ DEVICE_CROSSCHECK = MeasurementSpec(
         _f("device_electric_kwh", "kwatth", "Device-reported electricity of the day."),
         _f("shelly_electric_kwh", "kwatth", "Shelly electricity of the day."),
     ),
-    "Daily cross-check of the device's electricity against the meter (mixed boundary).",
+    "Daily cross-check of the device's electricity against the meter (mixed boundary; the tag is the Shelly's).",
 )
 
 DERIVED_MEASUREMENTS = (

@@ -7,6 +7,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,21 +102,32 @@ class InfluxEnv:
 _DIALECT = Dialect(header=True, delimiter=",", annotations=["datatype", "group", "default"], comment_prefix="#")
 
 
-@pytest.fixture
-def influx(influxd: InfluxdServer) -> Iterator[InfluxEnv]:
-    client = InfluxDBClient(url=influxd.url, token=influxd.token, org=influxd.org, timeout=60_000)
+@contextmanager
+def temporary_buckets(server: InfluxdServer, prefix: str = "") -> Iterator[InfluxEnv]:
+    """A client with a raw and a rollup bucket of its own on ``server``, deleted afterwards."""
+    client = InfluxDBClient(url=server.url, token=server.token, org=server.org, timeout=60_000)
     buckets = client.buckets_api()
     suffix = uuid.uuid4().hex[:8]
     created = [
         buckets.create_bucket(
-            bucket_name=f"raw_{suffix}", org=influxd.org, retention_rules=BucketRetentionRules(every_seconds=0)
-        ),
-        buckets.create_bucket(bucket_name=f"rollup_{suffix}", org=influxd.org),
+            bucket_name=f"{prefix}{name}_{suffix}",
+            org=server.org,
+            retention_rules=BucketRetentionRules(every_seconds=0),
+        )
+        for name in ("raw", "rollup")
     ]
-    yield InfluxEnv(influxd, client, created[0].name, created[1].name)
-    for bucket in created:
-        buckets.delete_bucket(bucket)
-    client.close()
+    try:
+        yield InfluxEnv(server, client, created[0].name, created[1].name)
+    finally:
+        for bucket in created:
+            buckets.delete_bucket(bucket)
+        client.close()
+
+
+@pytest.fixture
+def influx(influxd: InfluxdServer) -> Iterator[InfluxEnv]:
+    with temporary_buckets(influxd) as env:
+        yield env
 
 
 @pytest.fixture

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from collector.metrics.energy import coverage_pct, energy_window
+from collector.metrics.energy import coverage_pct, energy_window, minute_energies
 from collector.metrics.heat import SOURCES
 from collector.metrics.params import Params
-from collector.metrics.series import NS, add_days, derived, samples, windows
+from collector.metrics.series import NS, add_days, derived, windows
 from collector.points import Point
 
 HALF_HOUR_NS = 1800 * NS
-
-
-def _minutes(points: Sequence[Point], kind: str, source: str | None = None) -> dict[int, tuple[float, float]]:
-    tags = {"kind": kind} if source is None else {"kind": kind, "source": source}
-    wh = dict(samples(points, "energy_minute", "wh", **tags))
-    seconds = dict(samples(points, "energy_minute", "seconds", **tags))
-    return {t: (wh.get(t, 0.0), seconds.get(t, 0.0)) for t in wh.keys() | seconds.keys()}
 
 
 def cop_points(
@@ -29,18 +22,19 @@ def cop_points(
     heat: dict[int, tuple[float, float]],
     params: Params,
 ) -> list[Point]:
-    """combined and running COP of one window; a minute runs when its mean electric power >= starting power."""
-    ewh = es = hwh = hs = rewh = rhwh = 0.0
-    for t in sorted((electric.keys() | heat.keys())):
+    """combined and running COP of one window over the minutes with both inputs; a minute runs when its mean
+    electric power >= starting power."""
+    ewh = hwh = covered = rewh = rhwh = 0.0
+    for t in sorted(electric.keys() & heat.keys()):
         if not window[0] <= t < window[1]:
             continue
-        e_wh, e_s = electric.get(t, (0.0, 0.0))
-        h_wh, h_s = heat.get(t, (0.0, 0.0))
+        e_wh, e_s = electric[t]
+        h_wh, h_s = heat[t]
         running = e_s > 0 and e_wh * 3600.0 / e_s >= params.starting_power_w
-        ewh, es, hwh, hs = ewh + e_wh, es + e_s, hwh + h_wh, hs + h_s
+        ewh, hwh, covered = ewh + e_wh, hwh + h_wh, covered + min(e_s, h_s)
         rewh += e_wh if running else 0.0
         rhwh += h_wh if running else 0.0
-    coverage = coverage_pct(min(es, hs), window)
+    coverage = coverage_pct(covered, window)
     out = []
     for category, heat_wh, electric_wh in (("combined", hwh, ewh), ("running", rhwh, rewh)):
         heat_kwh, electric_kwh = heat_wh / 1000.0, electric_wh / 1000.0
@@ -58,12 +52,14 @@ def cop_points(
 
 def cop(points: Sequence[Point], now: int, params: Params) -> list[Point]:
     start, stop = energy_window(now, params)
-    electric = _minutes(points, "electric")
-    half_hours = [w for w in windows(start, stop, lambda t: t - t % HALF_HOUR_NS + HALF_HOUR_NS) if w[1] - w[0] == HALF_HOUR_NS]
+    electric = minute_energies(points, "electric")
+    half_hours = [
+        w for w in windows(start, stop, lambda t: t - t % HALF_HOUR_NS + HALF_HOUR_NS) if w[1] - w[0] == HALF_HOUR_NS
+    ]
     days = windows(start, stop, lambda t: add_days(t, 1, params.tz))
     out = []
     for source in SOURCES:
-        heat = _minutes(points, "heat", source)
+        heat = minute_energies(points, "heat", source)
         minutes_with_data = [t for t in electric.keys() | heat.keys() if start <= t < stop]
         for measurement, periods in (("cop_30m", half_hours), ("cop_daily", days)):
             for window in periods:

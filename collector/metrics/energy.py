@@ -47,9 +47,9 @@ def electric_minutes(points: Sequence[Point], start: int, stop: int, params: Par
     return result
 
 
-def energy_window(now: int, tz_params: Params) -> tuple[int, int]:
+def energy_window(now: int, params: Params) -> tuple[int, int]:
     """The window the minute, daily and COP tasks rewrite: local yesterday 00:00 to the last full minute."""
-    tz = tz_params.tz
+    tz = params.tz
     return add_days(day_start(now, tz), -1, tz), minute_of(now)
 
 
@@ -72,10 +72,12 @@ def coverage_pct(seconds: float, window: tuple[int, int]) -> float:
     return min(100.0, seconds / ((window[1] - window[0]) / NS) * 100.0)
 
 
-def _minute_rows(points: Sequence[Point], kind: str, source: str) -> list[tuple[int, float, float]]:
-    wh = dict(samples(points, "energy_minute", "wh", kind=kind, source=source))
-    seconds = dict(samples(points, "energy_minute", "seconds", kind=kind, source=source))
-    return [(t, wh[t], seconds[t]) for t in sorted(wh) if t in seconds]
+def minute_energies(points: Sequence[Point], kind: str, source: str | None = None) -> Minutes:
+    """The energy_minute series of one kind (and source) as minute -> (Wh, seconds)."""
+    tags = {"kind": kind} if source is None else {"kind": kind, "source": source}
+    wh = dict(samples(points, "energy_minute", "wh", **tags))
+    seconds = dict(samples(points, "energy_minute", "seconds", **tags))
+    return {t: (wh[t], seconds[t]) for t in sorted(wh.keys() & seconds.keys())}
 
 
 def _energy_point(measurement: str, tags: dict[str, str], kwh: float, seconds: float, window: tuple[int, int]) -> Point:
@@ -114,9 +116,9 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
     out: list[Point] = []
     minute_series = (("electric", "shelly"), ("heat", "dt_flow"), ("heat", "estimate"))
     for kind, source in minute_series:
-        rows = _minute_rows(points, kind, source)
+        rows = minute_energies(points, kind, source)
         for day in days:
-            inside = [(wh, s) for t, wh, s in rows if day[0] <= t < day[1]]
+            inside = [value for t, value in rows.items() if day[0] <= t < day[1]]
             if inside:
                 wh = sum(w for w, _ in inside)
                 tags = {"kind": kind, "usage": "total", "source": source}
@@ -133,7 +135,9 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
         for kind, parts in per_kind.items():
             kwh = sum(k for k, _ in parts)
             seconds = min(s for _, s in parts)
-            out.append(_energy_point("energy_daily", {"kind": kind, "usage": "total", "source": "device"}, kwh, seconds, day))
+            out.append(
+                _energy_point("energy_daily", {"kind": kind, "usage": "total", "source": "device"}, kwh, seconds, day)
+            )
     return out
 
 
@@ -164,7 +168,10 @@ def device_crosscheck(points: Sequence[Point], now: int, params: Params) -> list
     out = []
     for t in sorted(set(device) & set(shelly)):
         if start <= t < stop and shelly[t] >= params.min_electric_kwh:
-            fields = {"electric_ratio": device[t] / shelly[t], "device_electric_kwh": device[t], "shelly_electric_kwh": shelly[t]}
+            fields = {
+                "electric_ratio": device[t] / shelly[t],
+                "device_electric_kwh": device[t],
+                "shelly_electric_kwh": shelly[t],
+            }
             out.append(derived("device_crosscheck", {"boundary": params.boundary}, fields, t))
     return out
-

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from collector.metrics.params import WATER_WH_PER_L_K, Params
-from collector.metrics.series import NS, Sample, in_range, intervals, minute_of, samples, sum_by
+from collector.metrics.series import MINUTE_NS, NS, Sample, in_range, intervals, minute_of, samples, sum_by
 from collector.points import Point
 
 RATED_LOOKBACK_NS = 30 * 86400 * NS
@@ -51,14 +51,19 @@ def rated_kw(points: Sequence[Point], now: int) -> float | None:
 def heat_minutes(
     points: Sequence[Point], start: int, stop: int, now: int, params: Params
 ) -> dict[str, dict[int, tuple[float, float]]]:
-    """Per source: minute start -> (Wh, seconds), each minute's mean power held until the next minute with a
-    value if that comes within the gap rule."""
-    inputs = minute_inputs(points, start, stop)
+    """Per source: minute start -> (Wh, seconds) for every minute a held value covers: each minute's mean power
+    holds until the next minute with a value if that comes within the gap rule."""
+    inputs = minute_inputs(points, start - params.max_gap_s * NS, stop)
     rated = rated_kw(points, now)
     result = {}
     for source, power in SOURCES.items():
         series = [(t, p) for t in sorted(inputs) if (p := power(inputs[t], rated)) is not None]
-        booked = intervals(series, start, lambda s: s < params.max_gap_s)
-        if booked:
-            result[source] = {t: (p * seconds / 3600.0, float(seconds)) for t, p, _, seconds in booked}
+        minutes = {
+            minute: (p * 60.0 / 3600.0, 60.0)
+            for t, p, _, seconds in intervals(series, start - params.max_gap_s * NS, lambda s: s < params.max_gap_s)
+            for minute in range(t, t + seconds * NS, MINUTE_NS)
+            if start <= minute < stop
+        }
+        if minutes:
+            result[source] = minutes
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from collector.points import Point, point
@@ -87,12 +88,14 @@ def windows(start: int, stop: int, step: Callable[[int], int]) -> list[tuple[int
     return found
 
 
-def intervals(series: Sequence[Sample], start: int, accept: Callable[[int], bool]) -> list[tuple[int, float, float, int]]:
+def intervals(
+    series: Sequence[Sample], start: int, accept: Callable[[int], bool]
+) -> list[tuple[int, float, float, int]]:
     """Booking rule: the interval from a sample to the next one is booked at the sample, where its value (and the
     running state) was seen: (t[i], value[i], value[i+1], whole seconds), when ``accept(seconds)`` (the gap rule)
     and t[i] >= start."""
     booked = []
-    for (t0, v0), (t1, v1) in zip(series, series[1:], strict=False):
+    for (t0, v0), (t1, v1) in pairwise(series):
         seconds = (t1 - t0) // NS
         if t0 >= start and accept(seconds):
             booked.append((t0, v0, v1, seconds))

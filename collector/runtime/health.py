@@ -64,10 +64,12 @@ class HealthReporter:
     pipeline: Pipeline
     data_dir: Path
     clock: Callable[[], float] = time.time
-    started_at: float = 0.0
+    started_at: float = 0.0  # in the sources' clock (simulated time in simulation mode)
+    wall_started_at: float = 0.0  # the writer's times are wall-clock
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
+        self.wall_started_at = self.wall_started_at or time.time()
 
     def points(self) -> list[Point]:
         now = self.clock()
@@ -112,9 +114,9 @@ class HealthReporter:
         return source.health.state
 
     def write_heartbeat(self) -> None:
-        now = self.clock()
+        now, wall = self.clock(), time.time()
         beat = {
-            "written_at": time.time(),
+            "written_at": wall,
             "pid": os.getpid(),
             "sources": {
                 s.name: {
@@ -127,7 +129,7 @@ class HealthReporter:
             },
             "writer": {
                 "outbox_depth": self.outbox.depth,
-                "age": round(now - (self.pipeline.last_success or self.started_at), 3),
+                "age": round(wall - (self.pipeline.last_success or self.wall_started_at), 3),
             },
         }
         path = heartbeat_path(self.data_dir)

@@ -100,7 +100,7 @@ class Pipeline:
 
     # --- writing -----------------------------------------------------------------------------------------
     def flush_once(self) -> bool:
-        """Write everything waiting, batch by batch. False when InfluxDB is unavailable (retry later)."""
+        """Write what is waiting, batch by batch (one batch once stopping). False: InfluxDB unavailable."""
         while True:
             batch = self.outbox.peek(self.batch_size)
             if not batch:
@@ -116,8 +116,8 @@ class Pipeline:
             self.backoff.reset()
             self.consecutive_failures = 0
             self.episodes.recovered()
-            if len(batch) < self.batch_size:
-                return True
+            if len(batch) < self.batch_size or self._stop.is_set():
+                return True  # stopping: the caller drains batch by batch against its deadline
 
     def drain(self, deadline_seconds: float) -> int:
         """Write until the outbox is empty or the deadline passes (no backoff wait beyond it)."""

@@ -21,6 +21,8 @@ from collector.sim.features import MODEL_ID, ROLES, features_response
 from collector.sim.heatpump import Step
 from collector.sim.installation import Installation
 from collector.sources.base import Clock
+from collector.sources.shelly.emulator import ShellyEmulator
+from collector.sources.viessmann.offline import OfflineOAuthManager
 
 # Per-phase grid voltage and power factor of an inverter heat pump: a PFC front end when running, the
 # controller's switched-mode supply when idle.
@@ -36,10 +38,9 @@ def phase_powers(step: Step, standby_w: float) -> tuple[float, float, float]:
 
 class Simulation:
     def __init__(self, settings: Settings, clock: Clock, *, start: float | None = None) -> None:
-        from collector.sources.shelly.emulator import ShellyEmulator
-        from collector.sources.viessmann.offline import OfflineOAuthManager
-
-        self.speed = settings.simulation_speed
+        # A real device beside a simulated one must keep real time: speed-up only when both are simulated.
+        both = settings.simulated_shelly and settings.simulated_viessmann
+        self.speed = settings.simulation_speed if both else 1.0
         self._wall = clock
         self._wall0 = clock()
         catchup = settings.simulation_catchup_hours * 3600.0 if self.speed > 1 else 0.0
@@ -56,7 +57,7 @@ class Simulation:
     def now(self) -> float:
         """Simulated time for the wall clock's present, without advancing anything."""
         wall = self._wall()
-        return min(max(wall, self._sim0), self._sim0 + (wall - self._wall0) * self.speed)
+        return min(wall, self._sim0 + (wall - self._wall0) * self.speed)
 
     def clock(self) -> float:
         """Simulated time; the model and the emulator are brought up to it first."""

@@ -14,11 +14,13 @@ import argparse
 import logging
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from collector.settings import Settings
+from collector.sim.installation import Installation
 from collector.sources.base import Sink
 
 log = logging.getLogger(__name__)
@@ -53,17 +55,23 @@ def run(args: argparse.Namespace, settings: Settings, sink: Sink) -> int:
         return 2
     end = args.end if args.end is not None else time.time() - 60
     with tempfile.TemporaryDirectory(prefix="hpm-simulate-") as scratch:
-        truth = generate(settings, sink, end - args.days * 86400, end, Path(scratch), progress=not args.no_progress)
-    log.info("simulate: done", extra=truth)
+        history = generate(settings, sink, end - args.days * 86400, end, Path(scratch), progress=not args.no_progress)
+    totals = history.model.totals
     print(
-        f"simulated {args.days:g} days: heat {truth['heat_kwh']:.1f} kWh, electricity (Shelly, H2) "
-        f"{truth['electric_kwh']:.1f} kWh, SPF {truth['spf']:.3f}, {truth['points']} points written"
+        f"simulated {args.days:g} days: {history.points} points written; truth: heat {totals.heat / 1000:.1f} kWh, "
+        f"electricity (Shelly, boundary H2) {totals.meter / 1000:.1f} kWh, SPF {totals.spf or 0:.3f}"
     )
     return 0
 
 
-def generate(settings: Settings, sink: Sink, start: float, end: float, scratch: Path, *, progress: bool) -> dict:
-    """Run the collector's sources against the simulation from ``start`` to ``end``; returns the ground truth."""
+@dataclass
+class History:
+    model: Installation  # the simulated installation after the run: its truth (totals, per local day)
+    points: int  # points the sources produced
+
+
+def generate(settings: Settings, sink: Sink, start: float, end: float, scratch: Path, *, progress: bool) -> History:
+    """Run the collector's sources against the simulation from ``start`` to ``end`` (unix s)."""
     from collector.app import build_installation
     from collector.sim import simulation_behind
 
@@ -89,10 +97,4 @@ def generate(settings: Settings, sink: Sink, start: float, end: float, scratch: 
         bar.close()
     finally:
         installation.close()
-    totals = simulation.installation.totals
-    return {
-        "heat_kwh": totals.heat / 1000,
-        "electric_kwh": totals.meter / 1000,
-        "spf": totals.spf or 0.0,
-        "points": points,
-    }
+    return History(simulation.installation, points)

@@ -90,7 +90,9 @@ class _Book:
             next_first = (first + timedelta(days=32)).replace(day=1)
             months.append(_kwh(pick(self.sum(first, min(today, next_first - timedelta(days=1))))))
             first = (first - timedelta(days=1)).replace(day=1)
-        years = [_kwh(pick(self.sum(date(today.year - i, 1, 1), min(today, date(today.year - i, 12, 31))))) for i in (0, 1)]
+        years = [
+            _kwh(pick(self.sum(date(today.year - i, 1, 1), min(today, date(today.year - i, 12, 31))))) for i in (0, 1)
+        ]
         out: Properties = {}
         for key, values in (("day", days), ("month", months), ("week", weeks), ("year", years)):
             out[key] = {"type": "array", "unit": "kilowattHour", "value": values}

@@ -205,7 +205,9 @@ class HeatPump:
         else:
             self.off_s += dt
             meter_w = spec.standby_w + (spec.crankcase_w if outside_c < 5.0 else 0.0)
-            supply_c = return_c = self.room_c + 0.6 * (supply_c - self.room_c)  # circuit water cooling towards the rooms
+            supply_c = return_c = self.room_c + 0.6 * (
+                supply_c - self.room_c
+            )  # circuit water cooling towards the rooms
 
         self._rod(dt, outside_c, demand_w, max_heat)
         self.deficit_wh -= ((heat_w if usage == "heating" else 0.0) + self.rod_w) * dt / 3600.0

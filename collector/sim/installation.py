@@ -18,7 +18,8 @@ from collector.sim.house import HotWaterTank, House
 from collector.sim.weather import Climate
 
 STEP_S = 10.0
-COMMISSIONED_DAYS_BEFORE_START = 3 * 365  # counters start where a three-year-old unit would be
+# Counters start from the unit's age (commissioned 1 September 2023), so they grow across restarts.
+COMMISSIONED = 1_693_526_400.0
 STARTS_PER_DAY, RUN_HOURS_PER_DAY = 4.0, 9.0
 DAYS_KEPT = 800  # enough for this and last year's summaries
 
@@ -71,8 +72,9 @@ class Installation:
         self.t = self.start - self.start % self.step_s
         self.tank = HotWaterTank()
         self.heatpump = HeatPump(self.spec, room_c=self.house.room_setpoint_c)
-        self.heatpump.starts = int(COMMISSIONED_DAYS_BEFORE_START * STARTS_PER_DAY)
-        self.heatpump.hours = COMMISSIONED_DAYS_BEFORE_START * RUN_HOURS_PER_DAY
+        age_days = max(0.0, self.t - COMMISSIONED) / 86400.0
+        self.heatpump.starts = int(age_days * STARTS_PER_DAY)
+        self.heatpump.hours = age_days * RUN_HOURS_PER_DAY
         self.totals = Energies()
         self.days: dict[date, Energies] = {}
         # the other side of the energy balance, Wh: what the rooms needed, what was tapped and lost from the cylinder

@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="compare with the committed files, write nothing")
     args = parser.parse_args()
     stale = []
-    for path, text in outputs().items():
+    expected = outputs()
+    for path, text in expected.items():
         if path.exists() and path.read_text() == text:
             continue
         stale.append(path)
@@ -42,7 +43,7 @@ def main() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     for path in sorted(DASHBOARD_DIR.glob("*.json")):
-        if path not in outputs():
+        if path not in expected:
             stale.append(path)
             if not args.check:
                 path.unlink()

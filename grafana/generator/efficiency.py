@@ -33,12 +33,13 @@ def jaz_figure(period: str, title: str) -> stat.Panel:
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz', fields, (('period', period),))}\n"
         '  |> group(columns: ["_field", "source", "boundary"])\n'
-        "  |> last()\n"
-        '  |> group(columns: ["_field", "source", "boundary", "status"])\n'
-        '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
-        '  |> keep(columns: ["jaz", "coverage", "days", "source", "boundary", "status"])'
+        "  |> last()\n" + queries.as_series(None, ("source", "boundary", "status"))
     )
-    display = {"jaz": f"JAZ · ${{__field.labels.status}} · {LABELS}", "coverage": "coverage", "days": "days"}
+    display = {
+        "jaz": f"JAZ · ${{__field.labels.status}} · {LABELS}",
+        "coverage": "coverage ${__field.labels.source}",
+        "days": "days ${__field.labels.source}",
+    }
     return panels.stat_panel(
         title,
         [Shown(query, units, display)],
@@ -54,12 +55,11 @@ def forecast_figure() -> stat.Panel:
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz_forecast', ('jaz',), (('estimate', 'true'), ('period', 'year')))}\n"
         '  |> group(columns: ["source", "boundary"])\n'
-        "  |> last()\n"
-        '  |> keep(columns: ["_value", "source", "boundary"])'
+        "  |> last()\n" + queries.as_series("forecast", ("source", "boundary"))
     )
     return panels.stat_panel(
         "JAZ forecast (estimate)",
-        [Shown(query, {"_value": sel("jaz_forecast", "jaz").unit}, {"_value": f"estimate · {LABELS}"})],
+        [Shown(query, {"forecast": sel("jaz_forecast", "jaz").unit}, {"forecast": f"estimate · {LABELS}"})],
         "Full-year JAZ extrapolated from the year so far: an estimate, never mixed with measured figures.",
         decimals=2,
     )
@@ -84,10 +84,59 @@ def monthly_cop() -> Shown:
         "  |> map(fn: (r) => ({_time: r._time, electric: r._value}))\n"
         'join(tables: {h: heat, e: electric}, on: ["_time"])\n'
         "  |> filter(fn: (r) => r.electric > 0.0)\n"
-        "  |> map(fn: (r) => ({_time: r._time, source: r.source, cop: r.heat / r.electric}))\n"
-        '  |> group(columns: ["source"])'
+        + queries.as_series("monthly COP", ("source",), "r.heat / r.electric")
     )
-    return Shown(query, {"cop": sel("cop_daily", "cop").unit}, {"cop": "COP · heat ${__field.labels.source}"})
+    return Shown(
+        query, {"monthly COP": sel("cop_daily", "cop").unit}, {"monthly COP": "COP · heat ${__field.labels.source}"}
+    )
+
+
+SUPPLY = sel("hp_temperature", "value", sensor="supply")
+# Carnot simulator (methodology §6, emoncms carnot_simulator): +2 K condensing, −6 K evaporating offset, 273.
+CONDENSING_K = 2.0
+EVAPORATING_K = 6.0
+
+
+def carnot(every: str | None) -> Shown:
+    """Practical efficiency: 100 × Σheat / Σ(electricity × COP_Carnot) per 30-min window, the Carnot COP from
+    the window's mean supply (flow) and outside temperature; over the range (None) or per ``every`` window."""
+    fields = ("heat_kwh", "electric_kwh")
+    for f in fields:
+        sel("cop_30m", f, category="combined")
+    temps = "".join(
+        queries.read_by_span(s, "mean", name)
+        + f"{name}_w = {name}\n"
+        + '  |> aggregateWindow(every: 30m, fn: mean, createEmpty: false, timeSrc: "_start")\n'
+        + '  |> keep(columns: ["_time", "_value"])\n'
+        for name, s in (("flow", SUPPLY), ("outside", OUTSIDE))
+    )
+    total = (
+        "  |> sum()\n  |> map(fn: (r) => ({r with _time: v.timeRangeStop}))"
+        if every is None
+        else f'  |> aggregateWindow(every: {every}, fn: sum, createEmpty: false, timeSrc: "_start")'
+    )
+    query = (
+        temps
+        + 'temps = join(tables: {f: flow_w, o: outside_w}, on: ["_time"])\n'
+        + f"  |> map(fn: (r) => ({{_time: r._time, carnot: (r._value_f + {CONDENSING_K} + 273.0) / "
+        + f"((r._value_f + {CONDENSING_K}) - (r._value_o - {EVAPORATING_K}))}}))\n"
+        + "  |> filter(fn: (r) => r.carnot > 0.0)\n"
+        + f"cop = from(bucket: {queries.bucket_of(COP_30M.spec)})\n"
+        + "  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)\n"
+        + f"  |> {queries.where('cop_30m', fields, (('category', 'combined'),))}\n"
+        + '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+        + "  |> group()\n"
+        + 'windows = join(tables: {c: cop, t: temps}, on: ["_time"])\n'
+        + '  |> group(columns: ["source", "boundary"])\n'
+        + "heat = windows |> map(fn: (r) => ({r with _value: r.heat_kwh}))\n"
+        + total
+        + "\nideal = windows |> map(fn: (r) => ({r with _value: r.electric_kwh * r.carnot}))\n"
+        + total
+        + '\njoin(tables: {h: heat, i: ideal}, on: ["_time", "source", "boundary"])\n'
+        + "  |> filter(fn: (r) => r._value_i > 0.0)\n"
+        + queries.as_series("% of Carnot", ("source", "boundary"), "100.0 * r._value_h / r._value_i")
+    )
+    return Shown(query, {"% of Carnot": queries.PERCENT_UNIT}, {"% of Carnot": f"% of Carnot · {LABELS}"})
 
 
 def build():  # type: ignore[no-untyped-def]
@@ -113,12 +162,23 @@ def build():  # type: ignore[no-untyped-def]
             (jaz_figure("season", "JAZ heating season"), 6, 5),
             (forecast_figure(), 6, 4),
             (
+                panels.stat_panel(
+                    "Practical efficiency (% of Carnot)",
+                    [carnot(None)],
+                    "Σheat / Σ(electricity × Carnot COP) over the range, per 30-min window from mean flow and outside "
+                    "temperature; most systems reach 45–55 %.",
+                    decimals=0,
+                ),
+                6,
+                4,
+            ),
+            (
                 panels.time_series(
                     "COP per 30 min",
                     [*by_source(COP_30M, "COP"), panels.series(OUTSIDE, "outside")],
                     "Windows with enough coverage and electricity only; outside temperature on the right axis.",
                 ),
-                18,
+                12,
                 8,
             ),
             (
@@ -145,6 +205,15 @@ def build():  # type: ignore[no-untyped-def]
                     "The device's own SPF (mixed, undocumented boundary) next to ours.",
                 ),
                 12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Practical efficiency per day (% of Carnot)",
+                    [carnot("1d")],
+                    "Per UTC day, from 30-min windows; low values point to metering or hydraulic problems.",
+                ),
+                24,
                 8,
             ),
             (

@@ -29,13 +29,6 @@ def budget_used() -> Shown:
     return Shown(query, {"budget used": queries.PERCENT_UNIT})
 
 
-def per_source(field: str, fn: str = "last") -> Shown:
-    s = sel("collector_health", field)
-    return Shown(
-        queries.series_by(s, "source", fn), {"_value": s.unit}, {"_value": f"{field} ${{__field.labels.source}}"}
-    )
-
-
 def build():  # type: ignore[no-untyped-def]
     return board.dashboard(
         UID,
@@ -123,7 +116,7 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.time_series(
                     "Consecutive failures",
-                    [per_source("consecutive_failures", "max")],
+                    [panels.series_by(sel("collector_health", "consecutive_failures"), "source", "failures", "max")],
                     "Failed polls since the last success, per source.",
                 ),
                 12,

@@ -54,7 +54,11 @@ def rows(s: Sel, label: str) -> Shown:
 
 
 def total_by(s: Sel, by: str, title: str) -> Shown:
-    return Shown(queries.total_by(s, by), {"_value": s.unit}, {"_value": f"{title} · ${{__field.labels.{by}}}"})
+    return Shown(queries.total_by(s, by, title), {title: s.unit}, {title: f"{title} · ${{__field.labels.{by}}}"})
+
+
+def series_by(s: Sel, by: str, label: str, fn: str = "mean") -> Shown:
+    return Shown(queries.series_by(s, by, label, fn), {label: s.unit}, {label: f"{label} ${{__field.labels.{by}}}"})
 
 
 def cop_of_range(measurement: str, **tags: str) -> Shown:
@@ -63,7 +67,10 @@ def cop_of_range(measurement: str, **tags: str) -> Shown:
     return Shown(
         query,
         {"cop": queries.sel(measurement, "cop").unit, "coverage": queries.sel(measurement, "coverage").unit},
-        {"cop": "COP · heat ${__field.labels.source} · ${__field.labels.boundary}", "coverage": "coverage"},
+        {
+            "cop": "COP · heat ${__field.labels.source} · ${__field.labels.boundary}",
+            "coverage": "coverage ${__field.labels.source}",
+        },
     )
 
 
@@ -72,8 +79,9 @@ OnOff = [
 ]
 
 
-def _apply(panel: cogbuilder.Builder[Panel], shown: list[Shown], right_axis: bool = True) -> None:
-    """Targets A, B, … and units: the first field's unit is the default, the others are overrides."""
+def _apply(panel: cogbuilder.Builder[Panel], shown: list[Shown], right_axis: bool = True, bars: bool = False) -> None:
+    """Targets A, B, … and units: the first field's unit is the default, the others are overrides (on the right
+    axis, drawn as lines beside bars)."""
     default_unit = next(iter(shown[0].units.values()))
     panel.unit(default_unit)  # type: ignore[attr-defined]
     for index, item in enumerate(shown):
@@ -84,6 +92,8 @@ def _apply(panel: cogbuilder.Builder[Panel], shown: list[Shown], right_axis: boo
                 props.append(DynamicConfigValue("unit", unit))
                 if right_axis:
                     props.append(DynamicConfigValue("custom.axisPlacement", "right"))
+                if bars:
+                    props.append(DynamicConfigValue("custom.drawStyle", "line"))
             if name in item.display:
                 props.append(DynamicConfigValue("displayName", item.display[name]))
             if props:
@@ -139,7 +149,7 @@ def time_series(title: str, shown: list[Shown], description: str, bars: bool = F
         panel.draw_style(cm.GraphDrawStyle.BARS).fill_opacity(70).line_width(1)
     else:
         panel.line_width(1).fill_opacity(10)
-    _apply(panel, shown)
+    _apply(panel, shown, bars=bars)
     return panel
 
 

@@ -142,6 +142,9 @@ def read_by_span(s: Sel, agg: str, name: str = "data") -> str:
         chosen
         + f"{name}_before = {before}\n  |> last()\n  |> map(fn: (r) => ({{r with _time: v.timeRangeStart}}))\n"
         + f"{name} = union(tables: [{name}_before, {name}_in])\n"
+        # one table per series again (raw and rollup rows differ in _measurement/agg), in time order
+        + f"  |> group(columns: [{', '.join(f'{chr(34)}{c}{chr(34)}' for c in ('_field', *s.spec.tags))}])\n"
+        + '  |> sort(columns: ["_time"])\n'
     )
 
 
@@ -172,13 +175,27 @@ def series(s: Sel, label: str, fn: str = "mean") -> str:
     )
 
 
-def series_by(s: Sel, by: str, fn: str = "mean") -> str:
+def as_series(field: str | None, tags: tuple[str, ...], value: str = "r._value", time: str = "r._time") -> str:
+    """Reshape rows so Grafana's Flux backend builds time series: with a ``_measurement`` column each table
+    becomes a frame whose value field is named by ``_field`` and labelled with the (string) tag columns;
+    without one it is a plain table without labels (pkg/tsdb/influxdb/flux/builder.go). None keeps ``_field``."""
+    name = f'"{field}"' if field else "r._field"
+    columns = "".join(f', {tag}: r["{tag}"]' for tag in tags)
+    group = ", ".join(f'"{c}"' for c in ("_field", *tags))
+    return (
+        f"  |> map(fn: (r) => ({{_time: {time}, _measurement: {name}, _field: {name}, "
+        f"_value: float(v: {value}){columns}}}))\n"
+        f"  |> group(columns: [{group}])"
+    )
+
+
+def series_by(s: Sel, by: str, label: str, fn: str = "mean") -> str:
     """Like ``series``, one series per value of tag ``by`` (e.g. per heating circuit), labelled with it."""
     return (
         read_by_span(s, fn if fn in ("mean", "min", "max") else "mean")
         + f'data\n  |> group(columns: ["{by}"])\n'
         + f"  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
-        + f'  |> keep(columns: ["_time", "_value", "{by}"])'
+        + as_series(label, (by,))
     )
 
 
@@ -209,9 +226,9 @@ def latest(s: Sel, label: str) -> str:
     return f"{read(s, start=within, stop='now()')}\n  |> last()\n{named(label)}"
 
 
-def total_by(s: Sel, by: str, fn: str = "sum") -> str:
-    """Sum (or another aggregate) over the range, one value per value of tag ``by`` (labelled with it)."""
-    return f'{read(s)}\n  |> group(columns: ["{by}"])\n  |> {fn}()\n  |> keep(columns: ["_value", "{by}"])'
+def total_by(s: Sel, by: str, label: str) -> str:
+    """Sum over the range, one value per value of tag ``by`` (labelled with it)."""
+    return f'{read(s)}\n  |> group(columns: ["{by}"])\n  |> sum()\n' + as_series(label, (by,), time="v.timeRangeStop")
 
 
 def counter_increase(s: Sel, every: str, label: str) -> str:
@@ -291,8 +308,8 @@ def budget_percent(start: str = "v.timeRangeStart", stop: str = "v.timeRangeStop
 
 
 def ratio_of_sums(measurement: str, by: tuple[str, ...], **tags: str) -> str:
-    """Σheat / Σelectricity over the range from stored interval rows (never a mean of ratios), with mean coverage,
-    one row per ``by`` combination (source, boundary: the labels every COP figure carries)."""
+    """Σheat / Σelectricity over the range from stored interval rows (never a mean of ratios) and the mean
+    coverage, as series ``cop`` and ``coverage`` per ``by`` combination (source, boundary: every COP's labels)."""
     fields = ("heat_kwh", "electric_kwh", "coverage")
     for f in fields:
         sel(measurement, f, **tags)
@@ -304,12 +321,14 @@ def ratio_of_sums(measurement: str, by: tuple[str, ...], **tags: str) -> str:
         f"  |> group(columns: [{group}])\n"
         'sums = data |> filter(fn: (r) => r._field != "coverage") |> sum()\n'
         'coverage = data |> filter(fn: (r) => r._field == "coverage") |> mean()\n'
-        "union(tables: [sums, coverage])\n"
+        "ratios = union(tables: [sums, coverage])\n"
         f'  |> pivot(rowKey: [{", ".join(f"{chr(34)}{c}{chr(34)}" for c in by)}], columnKey: ["_field"], '
         'valueColumn: "_value")\n'
         "  |> filter(fn: (r) => r.electric_kwh > 0.0)\n"
-        "  |> map(fn: (r) => ({r with cop: r.heat_kwh / r.electric_kwh}))\n"
-        f'  |> keep(columns: ["cop", "coverage", {", ".join(f"{chr(34)}{c}{chr(34)}" for c in by)}])'
+        "union(tables: [\n"
+        f"  ratios\n{as_series('cop', by, 'r.heat_kwh / r.electric_kwh', 'v.timeRangeStop')},\n"
+        f"  ratios\n{as_series('coverage', by, 'r.coverage', 'v.timeRangeStop')},\n"
+        "])"
     )
 
 

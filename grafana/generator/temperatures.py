@@ -13,12 +13,6 @@ def temp(sensor: str) -> queries.Sel:
     return sel("hp_temperature", "value", sensor=sensor)
 
 
-def by_circuit(s: queries.Sel, label: str) -> Shown:
-    return Shown(
-        queries.series_by(s, "circuit"), {"_value": s.unit}, {"_value": f"{label} circuit ${{__field.labels.circuit}}"}
-    )
-
-
 FLOW = sel("hp_hydraulics", "volumetric_flow")
 PRESSURE = sel("hp_hydraulics", "supply_pressure")
 
@@ -73,7 +67,10 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.time_series(
                     "Circuits: target vs actual supply",
-                    [by_circuit(temp("circuit_supply"), "supply"), by_circuit(temp("circuit_target_supply"), "target")],
+                    [
+                        panels.series_by(temp("circuit_supply"), "circuit", "supply circuit"),
+                        panels.series_by(temp("circuit_target_supply"), "circuit", "target circuit", "last"),
+                    ],
                     "Per heating circuit.",
                 ),
                 24,

@@ -1,8 +1,8 @@
 // COP per 30-minute window (cop_30m, complete windows only) and per local day (cop_daily, today so far) for local
 // yesterday and today, from energy_minute, separately for each heat source (sources are never mixed):
-// cop = sum(heat) / sum(electricity) over the window, never a mean of ratios.
-// - combined: every minute; running: minutes whose mean electric power >= ${STARTING_POWER_W} W.
-// - coverage = min(electric, heat) covered seconds / window seconds, %; a COP is written only with coverage
+// cop = sum(heat) / sum(electricity) over the minutes that have both, never a mean of ratios.
+// - combined: every such minute; running: those whose mean electric power >= ${STARTING_POWER_W} W.
+// - coverage = seconds both inputs cover / window seconds, %; a COP is written only with coverage
 //   >= ${MIN_COVERAGE} % and electricity >= ${MIN_ELECTRIC_KWH} kWh (no division by ~zero).
 import "date"
 import "math"
@@ -24,23 +24,27 @@ paired = (source) =>
         |> map(fn: (r) => ({_time: r._time, _value: r._value, _field: r.kind + "_" + r._field, source: source}))
         |> group(columns: ["source"])
         |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-value = (v) => if exists v then v else 0.0
-sums = (tables=<-, every) =>
+// Sub-day windows use UTC: Flux's zone-aware 30m windows merge the repeated hour of the autumn DST change.
+sums = (tables=<-, every, location) =>
     tables
-        |> window(every: every, createEmpty: false)
+        |> window(every: every, createEmpty: false, location: location)
         |> reduce(
-            identity: {ewh: 0.0, es: 0.0, hwh: 0.0, hs: 0.0, rewh: 0.0, rhwh: 0.0},
+            identity: {ewh: 0.0, hwh: 0.0, covered: 0.0, rewh: 0.0, rhwh: 0.0},
             fn: (r, accumulator) => {
-                ewh = value(v: r.electric_wh)
-                es = value(v: r.electric_seconds)
-                hwh = value(v: r.heat_wh)
-                running = es > 0.0 and ewh * 3600.0 / es >= ${STARTING_POWER_W}
+                both = exists r.electric_wh and exists r.heat_wh
+                ewh = if both then r.electric_wh else 0.0
+                hwh = if both then r.heat_wh else 0.0
+                running = both and r.electric_seconds > 0.0 and r.electric_wh * 3600.0 / r.electric_seconds
+                    >=
+                    ${STARTING_POWER_W}
 
                 return {
                     ewh: accumulator.ewh + ewh,
-                    es: accumulator.es + es,
                     hwh: accumulator.hwh + hwh,
-                    hs: accumulator.hs + value(v: r.heat_seconds),
+                    covered:
+                        accumulator.covered
+                            +
+                            (if both then math.mMin(x: r.electric_seconds, y: r.heat_seconds) else 0.0),
                     rewh: accumulator.rewh + (if running then ewh else 0.0),
                     rhwh: accumulator.rhwh + (if running then hwh else 0.0),
                 }
@@ -67,7 +71,7 @@ cops = (tables=<-, measurement) =>
                     boundary: "${BOUNDARY}",
                     heat_kwh: r.heat / 1000.0,
                     electric_kwh: r.electric / 1000.0,
-                    coverage: math.mMin(x: 100.0, y: math.mMin(x: r.es, y: r.hs) / r.window_s * 100.0),
+                    coverage: math.mMin(x: 100.0, y: r.covered / r.window_s * 100.0),
                 }),
         )
         |> filter(fn: (r) => r.coverage >= ${MIN_COVERAGE} and r.electric_kwh >= ${MIN_ELECTRIC_KWH})
@@ -76,8 +80,8 @@ all = union(tables: [paired(source: "device"), paired(source: "dt_flow"), paired
 
 union(
     tables: [
-        all |> sums(every: 30m) |> filter(fn: (r) => r.window_s == 1800.0) |> cops(measurement: "cop_30m"),
-        all |> sums(every: 1d) |> cops(measurement: "cop_daily"),
+        all |> sums(every: 30m, location: timezone.utc) |> filter(fn: (r) => r.window_s == 1800.0) |> cops(measurement: "cop_30m"),
+        all |> sums(every: 1d, location: location) |> cops(measurement: "cop_daily"),
     ],
 )
     |> to(

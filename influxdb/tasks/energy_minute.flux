@@ -4,12 +4,14 @@
 // - electric (source shelly): reset-safe differences of the cumulative import counter, only across sampling
 //   intervals <= ${SHELLY_MAX_GAP_S} s; a minute the device history backfilled (shelly_energy_minute) replaces the
 //   counter minute.
-// - heat: 1-minute means of the inputs, each held until the next minute with data if that comes within
-//   ${MAX_GAP_S} s (the gap rule); device = compressor heat output, dt_flow = flow x dT x 1.163,
-//   estimate = modulation x rated power.
+// - heat: 1-minute means of the inputs, each held over the following minutes until the next minute with data if
+//   that comes within ${MAX_GAP_S} s (the gap rule), so every covered minute has its heat; device = compressor heat
+//   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power.
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
+// Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
+import "array"
 import "date"
-import "internal/debug"
+import "generate"
 import "timezone"
 
 option task = {name: "hpm-energy-minute", every: 5m, offset: 20s}
@@ -41,7 +43,7 @@ counter =
 counterMinutes = (field, column) =>
     counter
         |> map(fn: (r) => ({_time: r._time, _value: column(r: r)}))
-        |> aggregateWindow(every: 1m, fn: sum, timeSrc: "_start", createEmpty: false)
+        |> aggregateWindow(every: 1m, fn: sum, timeSrc: "_start", createEmpty: false, location: timezone.utc)
         |> set(key: "_field", value: field)
 backfill =
     from(bucket: raw)
@@ -70,18 +72,25 @@ electric =
                 }),
         )
 
-// The latest rated power within 30 days (the Viessmann source writes it with its polls); none: no estimate.
-rated =
-    from(bucket: raw)
-        |> range(start: -30d)
-        |> filter(fn: (r) => r._measurement == "hp_compressor" and r._field == "rated_power")
+// The latest rated power within 30 days (the Viessmann source writes it with its polls); -1 when there is none
+// (the sentinel keeps the value typed), and then no estimate is written.
+ratedKw =
+    (union(
+        tables: [
+            array.from(rows: [{_time: 1970-01-01T00:00:00Z, _value: -1.0}]),
+            from(bucket: raw)
+                |> range(start: -30d)
+                |> filter(fn: (r) => r._measurement == "hp_compressor" and r._field == "rated_power")
+                |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)})),
+        ],
+    )
         |> group()
+        |> sort(columns: ["_time"])
         |> last()
-        |> findRecord(fn: (key) => true, idx: 0)
-ratedKw = if exists rated._value then float(v: rated._value) else debug.null(type: "float")
+        |> findRecord(fn: (key) => true, idx: 0))._value
 inputs =
     from(bucket: raw)
-        |> range(start: start, stop: stop)
+        |> range(start: date.sub(d: ${MAX_GAP_S}s, from: start), stop: stop)
         |> filter(
             fn: (r) =>
                 r._measurement == "hp_compressor" and (r._field == "heat_production" or r._field == "modulation")
@@ -101,33 +110,72 @@ inputs =
                 }),
         )
         |> group(columns: ["input"])
-        |> aggregateWindow(every: 1m, fn: mean, timeSrc: "_start", createEmpty: false)
+        |> aggregateWindow(every: 1m, fn: mean, timeSrc: "_start", createEmpty: false, location: timezone.utc)
         |> group()
         |> pivot(rowKey: ["_time"], columnKey: ["input"], valueColumn: "_value")
-heatMinutes = (source, power) =>
-    inputs
-        |> map(fn: (r) => ({_time: r._time, _value: power(r: r), next: int(v: r._time)}))
-        |> filter(fn: (r) => exists r._value)
-        |> sort(columns: ["_time"], desc: true)
-        |> difference(columns: ["next"], keepFirst: true)
-        |> filter(fn: (r) => exists r.next and -r.next / 1000000000 < ${MAX_GAP_S})
-        |> map(
-            fn: (r) =>
-                ({
-                    _time: r._time,
-                    kind: "heat",
-                    source: source,
-                    wh: r._value * float(v: -r.next / 1000000000) / 3600.0,
-                    seconds: float(v: -r.next / 1000000000),
-                }),
+// Every minute of the window (tick), to spread held heat values over the minutes they cover.
+grid =
+    generate.from(
+        count: (int(v: stop) - int(v: start)) / 60000000000,
+        fn: (n) => n,
+        start: start,
+        stop: stop,
+    )
+        |> map(fn: (r) => ({_time: r._time, _field: "tick", _value: 0.0}))
+seconds = (t) => float(v: int(v: t) / 1000000000)
+// complete: the inputs a source needs are there (arithmetic on absent columns is an error, not null)
+heatMinutes = (source, complete, power) => {
+    held =
+        inputs
+            |> filter(fn: complete)
+            |> map(fn: (r) => ({_time: r._time, p: power(r: r), next: int(v: r._time)}))
+            |> sort(columns: ["_time"], desc: true)
+            |> difference(columns: ["next"], keepFirst: true)
+            // a value holds until the next one (unix seconds) when that comes within the gap rule
+            |> map(
+                fn: (r) =>
+                    ({r with until:
+                            if exists r.next and -r.next / 1000000000 < ${MAX_GAP_S} then
+                                seconds(t: r._time) + float(v: -r.next / 1000000000)
+                            else
+                                seconds(t: r._time),
+                    }),
+            )
+
+    return
+        union(
+            tables: [
+                held |> map(fn: (r) => ({_time: r._time, _field: "p", _value: r.p})),
+                held |> map(fn: (r) => ({_time: r._time, _field: "until", _value: r.until})),
+                grid,
+            ],
         )
+            |> group()
+            |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+            |> sort(columns: ["_time"])
+            |> fill(column: "p", usePrevious: true)
+            |> fill(column: "until", usePrevious: true)
+            |> filter(fn: (r) => exists r.tick and exists r.until and seconds(t: r._time) < r.until)
+            |> map(
+                fn: (r) =>
+                    ({_time: r._time, kind: "heat", source: source, wh: r.p * 60.0 / 3600.0, seconds: 60.0}),
+            )
+}
 
 union(
     tables: [
         electric,
-        heatMinutes(source: "device", power: (r) => r.heat_production),
-        heatMinutes(source: "dt_flow", power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163),
-        heatMinutes(source: "estimate", power: (r) => r.modulation * ratedKw * 10.0),
+        heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production),
+        heatMinutes(
+            source: "dt_flow",
+            complete: (r) => exists r.volumetric_flow and exists r.supply and exists r["return"],
+            power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163,
+        ),
+        heatMinutes(
+            source: "estimate",
+            complete: (r) => exists r.modulation and ratedKw > 0.0,
+            power: (r) => r.modulation * ratedKw * 10.0,
+        ),
     ],
 )
     |> map(fn: (r) => ({r with _measurement: "energy_minute"}))

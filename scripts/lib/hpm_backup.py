@@ -96,7 +96,9 @@ def backup_influx(influx: Influx, dest: Path) -> list[str]:
         for policy in bucket["retentionPolicies"]:
             for group in policy["shardGroups"]:
                 for shard in group["shards"]:
-                    headers, data = influx.request("GET", f"/api/v2/backup/shards/{shard['id']}", Accept_Encoding="gzip")
+                    headers, data = influx.request(
+                        "GET", f"/api/v2/backup/shards/{shard['id']}", Accept_Encoding="gzip"
+                    )
                     if headers.get("Content-Encoding") != "gzip":
                         data = gzip.compress(data, compresslevel=6)
                     path = dest / f"{base}.{shard['id']}.tar.gz"
@@ -234,8 +236,10 @@ def backup(args: argparse.Namespace) -> Path:
     }
     (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=2))
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    print(f"backup written to {folder} ({len(buckets)} buckets, {len(files)} collector files, "
-          f"{size / 1e6:.1f} MB, {time.monotonic() - started:.1f} s)")
+    print(
+        f"backup written to {folder} ({len(buckets)} buckets, {len(files)} collector files, "
+        f"{size / 1e6:.1f} MB, {time.monotonic() - started:.1f} s)"
+    )
     return folder
 
 

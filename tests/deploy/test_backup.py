@@ -16,7 +16,9 @@ from influxdb_client import InfluxDBClient
 from tests.conftest import REPO, InfluxEnv
 from tests.support.influxd import InfluxdServer, influxd_binary
 
-LINES = [f"shelly_power,device=emu,phase=total power={1000 + i}.5 {1_795_000_000 + i * 10}000000000" for i in range(500)]
+LINES = [
+    f"shelly_power,device=emu,phase=total power={1000 + i}.5 {1_795_000_000 + i * 10}000000000" for i in range(500)
+]
 
 
 def _script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -41,11 +43,15 @@ def _changelog(path: Path, rows: int) -> None:
 
 def _points(url: str, token: str, org: str, bucket: str) -> list[tuple[str, float]]:
     with InfluxDBClient(url=url, token=token, org=org, timeout=60_000) as client:
-        tables = client.query_api().query(f'from(bucket: "{bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "power")')
+        tables = client.query_api().query(
+            f'from(bucket: "{bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "power")'
+        )
     return [(r.get_time().isoformat(), r.get_value()) for t in tables for r in t.records]
 
 
-def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(influx: InfluxEnv, tmp_path: Path) -> None:
+def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(
+    influx: InfluxEnv, tmp_path: Path
+) -> None:
     influx.write(LINES)
     data = tmp_path / "data"
     data.mkdir()
@@ -59,7 +65,10 @@ def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(in
     folder = next((tmp_path / "backups").iterdir())
     assert folder.name in made.stdout and (folder.stat().st_mode & 0o777) == 0o700
     manifest = json.loads((folder / "MANIFEST.json").read_text())
-    assert influx.bucket_raw in manifest["buckets"] and manifest["data_files"] == ["changelog.sqlite", "shelly_state.json"]
+    assert influx.bucket_raw in manifest["buckets"] and manifest["data_files"] == [
+        "changelog.sqlite",
+        "shelly_state.json",
+    ]
     assert list((folder / "influxdb").glob("*.manifest"))  # influx backup's layout
     _changelog(data / "changelog.sqlite", 5)  # written after the backup: must not come back
 
@@ -68,11 +77,21 @@ def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(in
     try:
         restored_data = tmp_path / "restored"
         done = _script(
-            "restore", str(folder), "--backup-token", influx.token,
-            env={**env, "HPM_INFLUX_URL": target.url, "HPM_INFLUX_ADMIN_TOKEN": target.token, "HPM_DATA_DIR": str(restored_data)},
+            "restore",
+            str(folder),
+            "--backup-token",
+            influx.token,
+            env={
+                **env,
+                "HPM_INFLUX_URL": target.url,
+                "HPM_INFLUX_ADMIN_TOKEN": target.token,
+                "HPM_DATA_DIR": str(restored_data),
+            },
         )
         assert done.returncode == 0, done.stderr
-        assert _points(target.url, influx.token, influx.org, influx.bucket_raw) == _points(influx.url, influx.token, influx.org, influx.bucket_raw)
+        assert _points(target.url, influx.token, influx.org, influx.bucket_raw) == _points(
+            influx.url, influx.token, influx.org, influx.bucket_raw
+        )
         assert len(_points(target.url, influx.token, influx.org, influx.bucket_raw)) == 500
         rows = sqlite3.connect(restored_data / "changelog.sqlite").execute("SELECT count(*) FROM change").fetchone()[0]
         assert rows == 40

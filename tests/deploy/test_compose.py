@@ -123,7 +123,7 @@ def test_volumes_are_named_and_host_files_are_read_only(compose: dict) -> None:
     named = set(compose["volumes"])
     for name, service in compose["services"].items():
         for volume in service.get("volumes", []):
-            source, target, *mode = volume.split(":")
+            source, _target, *mode = volume.split(":")
             if source == "./backups":
                 assert name == "backup", volume  # the only host folder written to
             elif source.startswith("."):
@@ -144,16 +144,16 @@ def test_dockerfile_is_pinned_non_root_and_healthchecked() -> None:
     assert users and users[-1].split(":")[0] not in ("0", "root")
     ops = [op for op, _ in instructions]
     assert ops.index("USER") < ops.index("ENTRYPOINT")
-    assert 'HEALTHCHECK' in ops and 'CMD ["collector", "health"]' in text
+    assert "HEALTHCHECK" in ops and 'CMD ["collector", "health"]' in text
     for source in re.findall(r"^COPY (\S+)", text, re.M):
         assert (REPO / source).exists(), source
     ignore = (REPO / ".dockerignore").read_text().splitlines()
     assert "**" in ignore  # deny by default: no .env, data, backups or .venv in the image
-    assert "!collector/" in ignore and "!scripts/init-secrets" in ignore
+    assert "!collector" in ignore and "!scripts/init-secrets" in ignore
 
 
 def test_init_secrets_creates_each_secret_once_and_prints_only_the_grafana_password(tmp_path: Path) -> None:
-    dirs = {key: tmp_path / key for key in ("INFLUX", "GRAFANA", "TOKENS")}
+    dirs = {key: tmp_path / key for key in ("INFLUX", "GRAFANA")}
     for path in dirs.values():
         path.mkdir()
     env = {
@@ -170,9 +170,30 @@ def test_init_secrets_creates_each_secret_once_and_prints_only_the_grafana_passw
     assert len(influx_password) >= 32 and influx_password not in first
     assert stat.S_IMODE((dirs["GRAFANA"] / "admin_password").stat().st_mode) == 0o440
     assert stat.S_IMODE((dirs["INFLUX"] / "admin_password").stat().st_mode) == 0o444
-    assert os.readlink(dirs["TOKENS"] / "hpm_influx_token") == "influx_token"
 
-    second = subprocess.run([script], env={**env, "HPM_INFLUX_ADMIN_TOKEN": "changed"}, capture_output=True, text=True, check=True).stdout
+    second = subprocess.run(
+        [script], env={**env, "HPM_INFLUX_ADMIN_TOKEN": "changed"}, capture_output=True, text=True, check=True
+    ).stdout
     assert password not in second and second.strip() == "secrets ready"
     assert (dirs["GRAFANA"] / "admin_password").read_text() == password
     assert (dirs["INFLUX"] / "hpm_influx_admin_token").read_text() == "token-from-dotenv"  # first value stays
+
+
+def test_token_files_and_grafana_variables_match_their_producers(compose: dict) -> None:
+    from collector.provision import TOKENS
+
+    files = {filename for _, _, filename in TOKENS}
+    # the collector reads its token as a Docker-secret style file named after the setting
+    assert files == {"hpm_influx_token", "hpm_grafana_influx_token"}
+    services = compose["services"]
+    assert "--token-dir /var/lib/hpm-tokens" in services["provision"]["command"][0]
+    assert "chmod 0440 /var/lib/hpm-tokens/hpm_grafana_influx_token" in services["provision"]["command"][0]
+    assert "tokens:/var/lib/hpm-tokens" in services["provision"]["volumes"]
+    assert "$$(cat /run/hpm-tokens/hpm_grafana_influx_token)" in services["grafana"]["entrypoint"][-1]
+    assert "tokens:/run/hpm-tokens:ro" in services["grafana"]["volumes"]
+    # every $HPM_* the Grafana provisioning and its start scripts read is set for the container
+    grafana_dir = REPO / "grafana"
+    texts = [p.read_text() for p in (*grafana_dir.glob("provisioning/*/*.yaml"), *grafana_dir.glob("*.sh"))]
+    wanted = {name for text in texts for name in re.findall(r"\$\{?(HPM_[A-Z0-9_]+)", text)}
+    provided = set(services["grafana"]["environment"]) | {"HPM_GRAFANA_INFLUX_TOKEN", "HPM_GRAFANA_RUN"}
+    assert wanted and wanted - {"HPM_VIESSMANN_POLL_SECONDS"} <= provided, wanted - provided

@@ -41,7 +41,7 @@ class TaskBench:
             influx_org=org,
             influx_bucket_raw=f"raw_{org}",
             influx_bucket_rollup=f"rollup_{org}",
-            **overrides,
+            **{"influx_raw_retention_days": 0, **overrides},  # scenarios lie in the past
         )
         return cls(env, settings, provision(settings, admin_token=env.token))
 
@@ -67,23 +67,9 @@ class TaskBench:
             list(pool.map(lambda name: self._run_one(name, now), names))
 
     def _run_one(self, name: str, now: int) -> None:
-        task_id = self.provisioned.task_ids[name]
         assert now < time.time_ns(), "InfluxDB holds a run scheduled in the future until then"
-        scheduled = datetime.fromtimestamp(now // 1_000_000_000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        base = f"{self.env.url}/api/v2/tasks/{task_id}/runs"
-        response = httpx.post(base, headers=_auth(self.env.token), json={"scheduledFor": scheduled}, timeout=30)
-        response.raise_for_status()
-        run_id = response.json()["id"]
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            run = httpx.get(f"{base}/{run_id}", headers=_auth(self.env.token), timeout=30).json()
-            if run["status"] == "success":
-                return
-            if run["status"] in ("failed", "canceled"):
-                messages = [e["message"] for e in run.get("log", []) if not e["message"].startswith("Started")]
-                raise AssertionError(f"task {name} run at {scheduled} {run['status']}: {messages}")
-            time.sleep(0.1)
-        raise AssertionError(f"task {name} run at {scheduled} did not finish within 120 s")
+        scheduled = datetime.fromtimestamp(now // 1_000_000_000, tz=UTC)
+        force_run(self.env.url, self.env.token, self.provisioned.task_ids[name], scheduled)
 
     def read(self, measurements: Iterable[str]) -> dict[Key, float | str]:
         """Every point of the given measurements in the rollup bucket."""
@@ -102,6 +88,29 @@ class TaskBench:
         return found
 
 
+def force_run(url: str, token: str, task_id: str, scheduled: datetime, timeout: float = 120.0) -> dict:
+    """Force one run of a task with ``now()`` = ``scheduled`` and return the finished run (failure: AssertionError
+    with the run's log)."""
+    base = f"{url}/api/v2/tasks/{task_id}/runs"
+    stamp = f"{scheduled:%Y-%m-%dT%H:%M:%SZ}"
+    response = httpx.post(base, headers=_auth(token), json={"scheduledFor": stamp}, timeout=30)
+    response.raise_for_status()
+    run_id = response.json()["id"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = httpx.get(f"{base}/{run_id}", headers=_auth(token), timeout=30).json()
+        if "status" not in run:  # briefly "not found" while a finished run moves to the run log
+            time.sleep(0.05)
+            continue
+        if run["status"] == "success":
+            return run
+        if run["status"] in ("failed", "canceled"):
+            messages = [e["message"] for e in run.get("log", []) if not e["message"].startswith("Started")]
+            raise AssertionError(f"task {task_id} run at {stamp} {run['status']}: {messages}")
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} run at {stamp} did not finish within {timeout:.0f} s")
+
+
 def keyed(points: Iterable[Point], measurements: Iterable[str] | None = None) -> dict[Key, float | str]:
     wanted = set(measurements) if measurements is not None else None
     return {
@@ -117,11 +126,7 @@ def assert_same(server: dict[Key, float | str], twin: dict[Key, float | str], re
     missing = sorted(set(twin) - set(server))[:5]
     extra = sorted(set(server) - set(twin))[:5]
     assert not missing and not extra, f"only in twin: {missing}; only on server: {extra}"
-    differ = [
-        (key, server[key], twin[key])
-        for key in sorted(server)
-        if not _close(server[key], twin[key], rel)
-    ]
+    differ = [(key, server[key], twin[key]) for key in sorted(server) if not _close(server[key], twin[key], rel)]
     assert not differ, f"{len(differ)} values differ, e.g. {differ[:5]}"
 
 

@@ -82,18 +82,34 @@ class Installation:
             supply = 35.0 + (15.0 if self.dhw(t) else 0.0) + (t // NS % 7) * 0.1
             flow = 1100.0 if power >= 100 else 0.0
             spread = heat / (flow * 1.163) if flow else 0.0
-            yield point("hp_compressor", {**VIESSMANN, "compressor": "0"}, {
-                "heat_production": heat, "power_consumption": power * 0.93,
-                "modulation": 0.0 if power < 100 else 62.5, "rated_power": 8.0}, at)
+            yield point(
+                "hp_compressor",
+                {**VIESSMANN, "compressor": "0"},
+                {
+                    "heat_production": heat,
+                    "power_consumption": power * 0.93,
+                    "modulation": 0.0 if power < 100 else 62.5,
+                    "rated_power": 8.0,
+                },
+                at,
+            )
             yield point("hp_temperature", {**VIESSMANN, "sensor": "supply"}, {"value": supply}, at)
             yield point("hp_temperature", {**VIESSMANN, "sensor": "return"}, {"value": supply - spread}, at)
             yield point("hp_temperature", {**VIESSMANN, "sensor": "outside"}, {"value": 2.0}, at)
             yield point("hp_hydraulics", VIESSMANN, {"volumetric_flow": flow, "dhw_charging": int(self.dhw(t))}, at)
             for usage in ("heating", "dhw"):
-                yield point("hp_energy_summary", {**VIESSMANN, "kind": "heat", "usage": usage},
-                            {"current_day": round(day_heat[usage], 1)}, at)
-                yield point("hp_energy_summary", {**VIESSMANN, "kind": "electric", "usage": usage},
-                            {"current_day": round(day_elec[usage], 1)}, at)
+                yield point(
+                    "hp_energy_summary",
+                    {**VIESSMANN, "kind": "heat", "usage": usage},
+                    {"current_day": round(day_heat[usage], 1)},
+                    at,
+                )
+                yield point(
+                    "hp_energy_summary",
+                    {**VIESSMANN, "kind": "electric", "usage": usage},
+                    {"current_day": round(day_elec[usage], 1)},
+                    at,
+                )
             yield point("hp_heating_rod", VIESSMANN, {"energy_day": 0.0, "power": 0.0}, at)
 
 

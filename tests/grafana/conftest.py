@@ -3,17 +3,15 @@ changelog file written by the changelog's own store."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from influxdb_client import BucketRetentionRules, InfluxDBClient
 
 from collector.changelog.store import ChangelogStore, NewChange
-from tests.conftest import InfluxEnv
+from tests.conftest import InfluxEnv, temporary_buckets
 from tests.grafana import seed
 from tests.support.influxd import InfluxdServer
 
@@ -28,21 +26,8 @@ class Seeded:
 
 @pytest.fixture(scope="package")
 def seeded(influxd: InfluxdServer) -> Iterator[Seeded]:
-    client = InfluxDBClient(url=influxd.url, token=influxd.token, org=influxd.org, timeout=60_000)
-    buckets = client.buckets_api()
-    suffix = uuid.uuid4().hex[:8]
-    created = [
-        buckets.create_bucket(
-            bucket_name=f"{name}_{suffix}", org=influxd.org, retention_rules=BucketRetentionRules(every_seconds=0)
-        )
-        for name in ("graw", "grollup")
-    ]
-    env = InfluxEnv(influxd, client, created[0].name, created[1].name)
-    now = seed.seed(env)
-    yield Seeded(env, now)
-    for bucket in created:
-        buckets.delete_bucket(bucket)
-    client.close()
+    with temporary_buckets(influxd, prefix="g") as env:
+        yield Seeded(env, seed.seed(env))
 
 
 @pytest.fixture(scope="package")

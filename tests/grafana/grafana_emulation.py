@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from influxdb_client.client.flux_table import FluxTable
 
 _FLUX_VARIABLE = re.compile(r"([a-zA-Z]+)\.([a-zA-Z]+)")
 _TEMPLATE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}")
@@ -91,3 +94,41 @@ def targets(dashboard: dict) -> Iterator[tuple[dict, dict]]:
     for panel in panels(dashboard):
         for target in panel.get("targets", []):
             yield panel, target
+
+
+@dataclass
+class Frame:
+    """A data frame as Grafana's Flux backend builds it from one result table."""
+
+    fields: dict[str, list[object]]
+    labels: dict[str, str]
+
+
+def _is_tag(column: str) -> bool:
+    return column not in ("result", "table") and not column.startswith("_")
+
+
+def frames(tables: list[FluxTable]) -> list[Frame]:
+    """pkg/tsdb/influxdb/flux/builder.go (Grafana 11): a table with ``_value`` and a time column is a time
+    series — value field named by ``_field``, string tag columns as labels; any other table becomes a plain
+    frame with one field per column (``result``/``table`` skipped)."""
+    out = []
+    for table in tables:
+        if not table.records:
+            continue
+        types = {column.label: column.data_type for column in table.columns}
+        times = [name for name, kind in types.items() if kind.startswith("dateTime")]
+        first = table.records[0]
+        if "_value" in types and times:
+            time_column = "_time" if "_time" in times else times[0]
+            tags = [name for name, kind in types.items() if _is_tag(name) and kind == "string"]
+            name = first.values.get("_field") or "Value"
+            values = {
+                "Time": [r.values[time_column] for r in table.records],
+                name: [r.get_value() for r in table.records],
+            }
+            out.append(Frame(values, {tag: first.values[tag] for tag in tags}))
+        else:
+            columns = [name for name in types if name not in ("result", "table")]
+            out.append(Frame({name: [r.values.get(name) for r in table.records] for name in columns}, {}))
+    return out

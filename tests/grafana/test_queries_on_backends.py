@@ -16,17 +16,20 @@ from grafana.generator import __main__ as generator
 from grafana.generator import board, queries
 from grafana.generator.queries import FluxQuery, SqliteQuery
 from tests.grafana.conftest import Seeded
-from tests.grafana.grafana_emulation import flux_backend, replace_variables, resolve_range
+from tests.grafana.grafana_emulation import Frame, flux_backend, frames, replace_variables, resolve_range
 
 # Ranges that exercise each branch of the raw / 1-minute / hourly rollup switch.
 SPANS = (timedelta(hours=6), timedelta(days=7), timedelta(days=365))
 LABEL = re.compile(r"\$\{__field\.labels\.(\w+)\}")
 
 
-def run_flux(seeded: Seeded, query: str, start: datetime, stop: datetime, variables: dict[str, str], bucket: str):  # type: ignore[no-untyped-def]
+def run_flux(
+    seeded: Seeded, query: str, start: datetime, stop: datetime, variables: dict[str, str], bucket: str
+) -> list[Frame]:
+    """The frames Grafana would get: variables and macros substituted, result tables converted as its backend does."""
     text = flux_backend(replace_variables(query, variables), start, stop, bucket, seeded.env.org)
     assert "${" not in text, f"unsubstituted variable in:\n{text}"
-    return seeded.env.query(text)
+    return frames(seeded.env.client.query_api().query(text, org=seeded.env.org))
 
 
 def run_sql(path: Path, sql: str, start: datetime, stop: datetime, variables: dict[str, str]) -> list[dict]:
@@ -46,8 +49,8 @@ def variable_values(seeded: Seeded, changelog_file: Path, dashboard) -> dict[str
         if variable.type_val == "textbox":
             values[variable.name] = variable.query
         elif variable.datasource.uid == queries.INFLUX_ROLLUP.uid:
-            rows = run_flux(seeded, variable.query, now - timedelta(days=1), now, {}, seeded.env.bucket_rollup)
-            values[variable.name] = rows[0]["_value"]
+            found = run_flux(seeded, variable.query, now - timedelta(days=1), now, {}, seeded.env.bucket_rollup)
+            values[variable.name] = str(found[0].fields["_value"][0])
         else:
             rows = run_sql(changelog_file, variable.query, now - timedelta(days=1), now, {})
             assert rows and set(rows[0]) == {"__value", "__text"}, variable.name
@@ -57,8 +60,8 @@ def variable_values(seeded: Seeded, changelog_file: Path, dashboard) -> dict[str
 
 def test_the_rollup_bucket_variable_resolves_to_the_rollup_datasources_bucket(seeded: Seeded) -> None:
     now = seeded.now
-    rows = run_flux(seeded, board.ROLLUP_BUCKET_QUERY, now - timedelta(hours=1), now, {}, seeded.env.bucket_rollup)
-    assert [row["_value"] for row in rows] == [seeded.env.bucket_rollup]
+    found = run_flux(seeded, board.ROLLUP_BUCKET_QUERY, now - timedelta(hours=1), now, {}, seeded.env.bucket_rollup)
+    assert [frame.fields["_value"] for frame in found] == [[seeded.env.bucket_rollup]]
 
 
 def test_every_flux_panel_query_returns_the_fields_its_panel_shows(seeded: Seeded, changelog_file: Path) -> None:
@@ -73,7 +76,8 @@ def test_every_flux_panel_query_returns_the_fields_its_panel_shows(seeded: Seede
                 for prop in override.properties:
                     if prop.id_val == "displayName":
                         shown_labels |= set(LABEL.findall(prop.value))
-            columns: set[str] = set()
+            names: set[str] = set()
+            labels: set[str] = set()
             for target in panel.targets or []:
                 if not isinstance(target, FluxQuery):
                     continue
@@ -84,33 +88,27 @@ def test_every_flux_panel_query_returns_the_fields_its_panel_shows(seeded: Seede
                 for begin, end in ranges:
                     where = f"{module.UID} / {panel.title} / {target.ref_id} over {end - begin}"
                     try:
-                        rows = run_flux(seeded, target.query, begin, end, variables, seeded.env.bucket_raw)
-                    except ApiException as error:
-                        problems.append(f"{where}: {error.body}")
+                        found = run_flux(seeded, target.query, begin, end, variables, seeded.env.bucket_raw)
+                    except (ApiException, TypeError) as error:
+                        problems.append(f"{where}: {getattr(error, 'body', error)}")
                         continue
                     executed += 1
-                    if not rows:
-                        problems.append(f"{where}: no rows")
+                    if not found:
+                        problems.append(f"{where}: no data")
                         continue
-                    found = set().union(*rows)
-                    columns |= found
-                    if missing := set(target.fields) - found:
-                        problems.append(f"{where}: missing {sorted(missing)} in {sorted(found)}")
+                    shown = {name for frame in found for name in frame.fields}
+                    names |= shown
+                    labels |= {label for frame in found for label in frame.labels}
+                    if missing := set(target.fields) - shown:
+                        problems.append(f"{where}: missing {sorted(missing)} in {sorted(shown)}")
                     for field in target.fields:
-                        if not any(_number(row.get(field)) for row in rows):
+                        values = [v for frame in found for v in frame.fields.get(field, [])]
+                        if not any(isinstance(v, int | float) for v in values):
                             problems.append(f"{where}: {field} has no numeric value")
-            if columns and (unlabelled := shown_labels - columns):
+            if names and (unlabelled := shown_labels - labels):
                 problems.append(f"{module.UID} / {panel.title}: display names use missing labels {unlabelled}")
     assert problems == []
     assert executed > 120
-
-
-def _number(value: str | None) -> bool:
-    try:
-        float(value or "")
-    except ValueError:
-        return False
-    return True
 
 
 def test_every_changelog_query_runs_on_a_real_changelog_file(seeded: Seeded, changelog_file: Path) -> None:

@@ -1,8 +1,7 @@
-"""Test sources that count what they sampled, so a test can demand every sampled point back from InfluxDB."""
+"""Test helpers of the runtime tests: a fake source, distinct points, a count query, a wait."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -10,33 +9,23 @@ from collector.points import Point, point
 from collector.sources.base import SourceHealth
 
 
-class CountingSource:
-    """Samples one ``shelly_power`` point per poll (power = sequence number), optionally stalling."""
+class FakeSource:
+    """A source that reads one ``shelly_power`` point per poll and reports its health like a real one."""
 
-    def __init__(self, name: str = "shelly", *, stall_seconds: float = 0.0, device: str = "fake") -> None:
-        self.name, self.stall_seconds, self.device = name, stall_seconds, device
-        self.sampled: list[Point] = []
-        self.poll_starts: list[float] = []  # monotonic
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.health = SourceHealth()
-        self.release = threading.Event()  # set to end a stall early
-        self.closed = False
 
     def due(self, now: float) -> bool:
         return True
 
     def poll(self) -> list[Point]:
-        self.poll_starts.append(time.monotonic())
-        if self.stall_seconds:
-            self.release.wait(self.stall_seconds)
-        p = point(
-            "shelly_power", {"device": self.device, "phase": "total"}, {"power": float(len(self.sampled))}, time.time()
-        )
-        self.sampled.append(p)
-        self.health.last_success, self.health.state = time.time(), "ok"
-        return [p]
+        now = time.time()
+        self.health.last_success, self.health.state = now, "ok"
+        return [point("shelly_power", {"device": "fake", "phase": "total"}, {"power": 1.0}, now)]
 
     def close(self) -> None:
-        self.closed = True
+        pass
 
 
 def powers(n: int, device: str = "fake", start: float = 1_700_000_000.0) -> list[Point]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,13 @@ def test_invalid_settings_exit_2_with_the_variable_named(
         cli.main(["doctor"])
     assert exit_info.value.code == 2
     assert "invalid setting HPM_SHELLY_POLL_SECONDS" in capsys.readouterr().err
+
+
+def test_health_command_stays_light(env: Path) -> None:
+    """The healthcheck runs every 30 s in the container: it must not import the clients and device stacks."""
+    probe = (
+        "import sys; from collector.cli import main; code = main(['health']); "
+        "print(code, sorted(m for m in ('influxdb_client', 'PyViCare', 'httpx', 'schedule') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=env.parent, capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "1 []"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from collector import doctor
 from collector.runtime.outbox import Outbox, outbox_path
+from collector.settings import Settings
 from collector.sources.shelly.emulator import ShellyEmulator
 from tests.conftest import InfluxEnv
 from tests.runtime.fakes import powers
@@ -18,7 +21,7 @@ from tests.support.influxd import free_port
 PASSWORD = "doctor-secret-Pa55"
 
 
-def run_doctor(settings) -> tuple[int, dict[str, str]]:
+def run_doctor(settings: Settings) -> tuple[int, dict[str, str]]:
     out = io.StringIO()
     code = doctor.run(settings, out)
     text = out.getvalue()
@@ -93,3 +96,27 @@ def test_unreachable_devices_fail(influx: InfluxEnv, tmp_path: Path) -> None:
     assert code == 1
     assert verdicts["shelly reachability"].startswith("FAIL 127.0.0.1:")
     assert verdicts["influxdb"].startswith("FAIL http://127.0.0.1:") and "unreachable" in verdicts["influxdb"]
+
+
+def test_viessmann_is_not_called_when_the_budget_is_spent(settings) -> None:
+    from collector.sources.viessmann.budget import CallLedger
+
+    settings = settings.model_copy(
+        update={
+            "viessmann_client_id": SecretStr("id"),
+            "viessmann_username": "me",
+            "viessmann_password": SecretStr("pw"),
+        }
+    )
+    ledger = CallLedger.for_settings(settings, time.time)
+    for _ in range(settings.viessmann_calls_allowed_per_10min):
+        ledger.record("features", "200")
+    ledger.close()
+    verdicts = [v.line() for v in doctor.check_viessmann(settings)]
+    assert verdicts == [
+        "warn  viessmann budget: exhausted or rate limited (60/725 calls in 24 h, 60/60 in 10 min)",
+        "skip  viessmann login: no call left in the budget; try again later",
+    ]
+    ledger = CallLedger.for_settings(settings, time.time)
+    assert ledger.count(600) == 60  # doctor made no call
+    ledger.close()

@@ -13,18 +13,18 @@ from collector.runtime.outbox import Outbox, outbox_path
 from collector.runtime.pipeline import Pipeline
 from collector.settings import Settings
 from tests.conftest import REPO
-from tests.runtime.fakes import CountingSource, powers
+from tests.runtime.fakes import FakeSource, powers
 
 
-class BudgetedSource(CountingSource):
+class BudgetedSource(FakeSource):
     def budget_status(self) -> dict[str, int]:
         return {"calls_24h": 700, "calls_10min": 5, "budget_24h": 725, "budget_10min": 60}
 
 
-def reporter(settings: Settings, clock) -> tuple[HealthReporter, CountingSource, BudgetedSource]:
+def reporter(settings: Settings, clock) -> tuple[HealthReporter, FakeSource, BudgetedSource]:
     outbox = Outbox(outbox_path(settings.data_dir), 100)
     outbox.append(powers(3))
-    shelly, viessmann = CountingSource("shelly"), BudgetedSource("viessmann")
+    shelly, viessmann = FakeSource("shelly"), BudgetedSource("viessmann")
     pipeline = Pipeline(outbox, lambda points: None, batch_size=10, flush_seconds=1)
     periods = {"shelly": 10.0, "viessmann": 300.0}
     return (
@@ -84,7 +84,7 @@ def test_waiting_outbox_without_writes_is_unhealthy(settings: Settings) -> None:
     health, shelly, viessmann = reporter(settings, time.time)
     shelly.poll()
     viessmann.poll()
-    health.started_at -= 3600  # InfluxDB has accepted nothing for an hour, 3 points wait
+    health.wall_started_at -= 3600  # InfluxDB has accepted nothing for an hour, 3 points wait
     health.write_heartbeat()
     result = collector_health(settings)
     assert result.returncode == 1 and "influxdb: nothing written for" in result.stdout

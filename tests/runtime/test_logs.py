@@ -89,8 +89,13 @@ def test_log_level_from_settings(settings: Settings) -> None:
 
 def test_libraries_stay_quiet_whatever_level_they_set(settings: Settings) -> None:
     stream = capture(settings)
-    logging.getLogger("PyViCare").setLevel(logging.DEBUG)  # as a module might do at import, after our setup
-    logging.getLogger("PyViCare.PyViCareService").debug("response with token abc")
-    logging.getLogger("httpx").info("HTTP Request: GET http://shelly/rpc/Shelly.GetStatus")
-    logging.getLogger("PyViCare.PyViCare").warning("rate limit")
+    pyvicare = logging.getLogger("PyViCare")
+    before = pyvicare.level
+    pyvicare.setLevel(logging.DEBUG)  # as a module might do at import, after our setup
+    try:
+        logging.getLogger("PyViCare.PyViCareService").debug("response with token abc")
+        logging.getLogger("httpx").info("HTTP Request: GET http://shelly/rpc/Shelly.GetStatus")
+        logging.getLogger("PyViCare.PyViCare").warning("rate limit")
+    finally:
+        pyvicare.setLevel(before)  # other tests rely on the level the Viessmann source sets
     assert [line.split("msg=")[1] for line in stream.getvalue().splitlines()] == ['"rate limit"']

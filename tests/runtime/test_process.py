@@ -112,6 +112,13 @@ def test_sigkill_loses_nothing_and_sigterm_exits_clean(influx: InfluxEnv, tmp_pa
     stored = sample_times(influx)
     assert kept <= stored  # everything sampled before the kill reached InfluxDB
     assert served - 1 <= len(stored) <= served  # and everything after it: SIGTERM loses nothing
+    health = influx.query(
+        f'from(bucket: "{influx.bucket_raw}") |> range(start: -1h) '
+        '|> filter(fn: (r) => r._measurement == "collector_health") |> keep(columns: ["source", "_field"]) '
+        '|> group() |> distinct(column: "source")'
+    )
+    assert {row["_value"] for row in health} == {"shelly", "viessmann", "writer", "process"}
+    assert (data_dir / "heartbeat.json").exists()
     text = log.read_text()
     assert text.count("collector started") == 2 and text.count("collector stopped") == 1
     assert SHELLY_PASSWORD not in text and influx.token not in text

@@ -44,7 +44,10 @@ def test_every_feature_and_property_has_the_real_dump_shape(installation: Instal
             expected = model["properties"][key]
             assert prop["type"] == expected["type"], (name, key)
             assert prop.get("unit") == expected.get("unit"), (name, key)
-            assert type(prop["value"]) is type(expected["value"]) or {type(prop["value"]), type(expected["value"])} <= {int, float}, (name, key)
+            assert type(prop["value"]) is type(expected["value"]) or {type(prop["value"]), type(expected["value"])} <= {
+                int,
+                float,
+            }, (name, key)
 
 
 def test_pyvicare_reads_the_model_state(installation: Installation) -> None:
@@ -71,7 +74,9 @@ def test_summaries_and_arrays_agree_like_on_e3_devices(installation: Installatio
     total = features["heating.power.consumption.total"]["properties"]
     heating = features["heating.power.consumption.summary.heating"]["properties"]
     dhw = features["heating.power.consumption.summary.dhw"]["properties"]
-    assert total["day"]["value"][0] == pytest.approx(heating["currentDay"]["value"] + dhw["currentDay"]["value"], abs=0.11)
+    assert total["day"]["value"][0] == pytest.approx(
+        heating["currentDay"]["value"] + dhw["currentDay"]["value"], abs=0.11
+    )
     days = total["day"]["value"]
     assert len(days) == 8 and days[3:] == [0.0] * 5  # three local days simulated so far
     assert days[1] > 10  # a whole November day, kWh

@@ -47,6 +47,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Go's listener does: TIME_WAIT is no conflict
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class InfluxdServer:
     binary: Path
@@ -69,6 +79,8 @@ class InfluxdServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         fresh = not (self.data_dir / "influxd.bolt").exists()
         self.port = self.port or free_port()
+        if not port_is_free(self.port):
+            raise InfluxdUnavailable(f"port {self.port} on 127.0.0.1 is already in use")
         workdir = self.data_dir / "cwd"  # influxd reads config.* from its cwd: keep it empty
         workdir.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("INFLUXD_")}
@@ -156,10 +168,12 @@ def main() -> None:
     data = args.data or Path(tempfile.mkdtemp(prefix="influxd-"))
     server = InfluxdServer(influxd_binary(), data, port=args.port, token=args.token, org=args.org).start()
     print(f"url={server.url} org={server.org} data={data}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    assert server.process is not None
+    child = server.process
+    # Only forward the signal: calling stop() here would re-enter Popen.wait() from the handler and deadlock.
+    signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
     try:
-        assert server.process is not None
-        server.process.wait()
+        child.wait()
     except KeyboardInterrupt:
         server.stop()
     if args.data is None:

@@ -1,0 +1,80 @@
+"""The efficiency figures the dashboards compute themselves, checked against hand-computed values on the real
+server: COP of a range is Σheat/Σelectricity (not the mean of the daily COPs), % of Carnot follows the
+methodology's simulator, the before/after table splits at the chosen change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from collector.points import point
+from grafana.generator import changelog, efficiency, panels
+from grafana.generator.queries import with_imports
+from tests.conftest import InfluxEnv
+from tests.grafana.grafana_emulation import flux_backend, frames, replace_variables
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+DAY = NOW.replace(hour=0) - timedelta(days=3)
+
+
+def run(influx: InfluxEnv, query: str, start: datetime, variables: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    values = {"rollup_bucket": influx.bucket_rollup, **(variables or {})}
+    text = flux_backend(replace_variables(with_imports(query), values), start, NOW, influx.bucket_raw, influx.org)
+    return frames(influx.client.query_api().query(text, org=influx.org))
+
+
+def cop_day(at: datetime, heat: float, electric: float):  # type: ignore[no-untyped-def]
+    tags = {"category": "combined", "source": "device", "boundary": "H2"}
+    fields = {"cop": heat / electric, "heat_kwh": heat, "electric_kwh": electric, "coverage": 100.0}
+    return point("cop_daily", tags, fields, at)
+
+
+def test_cop_of_a_range_is_the_ratio_of_summed_energies(influx: InfluxEnv) -> None:
+    # day 1: 9 kWh heat / 3 kWh electricity (COP 3); day 2: 1 / 1 (COP 1) → 10 / 4 = 2.5, not (3 + 1) / 2
+    influx.write([cop_day(DAY, 9.0, 3.0), cop_day(DAY + timedelta(days=1), 1.0, 1.0)], bucket=influx.bucket_rollup)
+    found = run(influx, panels.cop_of_range("cop_daily", category="combined").query, DAY - timedelta(hours=1))
+    values = {name: values[0] for frame in found for name, values in frame.fields.items() if name != "Time"}
+    assert values == {"cop": pytest.approx(2.5), "coverage": pytest.approx(100.0)}
+    assert {frame.fields.get("cop") is not None: frame.labels for frame in found}[True] == {
+        "source": "device",
+        "boundary": "H2",
+    }
+
+
+def test_practical_efficiency_follows_the_carnot_simulator(influx: InfluxEnv) -> None:
+    window = NOW - timedelta(hours=2)
+    tags = {"category": "combined", "source": "device", "boundary": "H2"}
+    influx.write(
+        [point("cop_30m", tags, {"heat_kwh": 4.0, "electric_kwh": 1.0, "coverage": 100.0}, window)],
+        bucket=influx.bucket_rollup,
+    )
+    influx.write(
+        [
+            point("hp_temperature", {"sensor": sensor, "device": "d"}, {"value": value}, window + timedelta(minutes=m))
+            for sensor, value in (("supply", 35.0), ("outside", 5.0))
+            for m in (5, 20)
+        ]
+    )
+    found = run(influx, efficiency.carnot(None).query, NOW - timedelta(hours=6))
+    carnot = (35.0 + 2 + 273) / ((35.0 + 2) - (5.0 - 6))
+    assert [frame.fields["% of Carnot"] for frame in found] == [[pytest.approx(100 * 4.0 / (1.0 * carnot))]]
+
+
+def test_before_after_splits_at_the_change(influx: InfluxEnv) -> None:
+    change = DAY
+    rows = [cop_day(change - timedelta(days=2), 6.0, 2.0), cop_day(change + timedelta(days=1), 8.0, 2.0)]
+    hourly = [
+        point("hp_temperature_1h", {"sensor": "outside", "agg": "mean"}, {"value": value}, at)
+        for at, value in ((change - timedelta(days=2), 5.0), (change + timedelta(days=1), 20.0))
+    ]
+    influx.write(rows + hourly, bucket=influx.bucket_rollup)
+    found = run(
+        influx, changelog.before_after().query, NOW - timedelta(days=30), {"change": str(int(change.timestamp()))}
+    )
+    table = found[0].fields
+    assert table["week"] == ["1 before", "2 after"]
+    assert table["cop"] == [pytest.approx(3.0), pytest.approx(4.0)]
+    # one hour at 5 °C = (20 − 5) / 24 degree-days before; 20 °C is above the heating limit after
+    assert table["degree_days"] == [pytest.approx(15 / 24), pytest.approx(0.0)]
+    assert table["kwh_per_degree_day"][0] == pytest.approx(2.0 / (15 / 24))
