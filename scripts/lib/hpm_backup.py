@@ -138,20 +138,22 @@ def copy_data_dir(src: Path, dest: Path) -> list[str]:
     """The collector's files: SQLite through the online backup API, small state files as they are."""
     dest.mkdir(parents=True)
     copied = []
-    for path in sorted(p for p in src.iterdir() if p.is_file() and p.name not in SKIPPED_FILES):
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.name not in SKIPPED_FILES):
+        relative = path.relative_to(src)
+        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
         if path.suffix in SQLITE_SUFFIXES:
             source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            target = sqlite3.connect(dest / path.name)
+            target = sqlite3.connect(dest / relative)
             try:
                 source.backup(target)
             finally:
                 target.close()
                 source.close()
         elif path.suffix in (".json", ".pickle"):
-            shutil.copy2(path, dest / path.name)
+            shutil.copy2(path, dest / relative)
         else:
             continue  # journals, temporary files
-        copied.append(path.name)
+        copied.append(str(relative))
     return copied
 
 
@@ -169,8 +171,11 @@ def copy_secrets(dirs: list[Path], dest: Path) -> None:
 def restore_files(src: Path, dest: Path) -> None:
     """Put files back atomically each (a crash leaves old or new, never half a file)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for path in src.iterdir():
-        target = dest / path.name
+    for path in sorted(src.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        target = dest / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
             target.unlink(missing_ok=True)
             target.symlink_to(os.readlink(path))

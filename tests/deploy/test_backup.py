@@ -54,8 +54,8 @@ def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(
 ) -> None:
     influx.write(LINES)
     data = tmp_path / "data"
-    data.mkdir()
-    _changelog(data / "changelog.sqlite", 40)
+    (data / "changelog").mkdir(parents=True)
+    _changelog(data / "changelog" / "changelog.sqlite", 40)
     (data / "shelly_state.json").write_text('{"last": 1}')
     (data / "heartbeat.json").write_text("{}")
     env = {"HPM_INFLUX_URL": influx.url, "HPM_INFLUX_ADMIN_TOKEN": influx.token, "HPM_DATA_DIR": str(data)}
@@ -66,11 +66,11 @@ def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(
     assert folder.name in made.stdout and (folder.stat().st_mode & 0o777) == 0o700
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     assert influx.bucket_raw in manifest["buckets"] and manifest["data_files"] == [
-        "changelog.sqlite",
+        "changelog/changelog.sqlite",
         "shelly_state.json",
     ]
     assert list((folder / "influxdb").glob("*.manifest"))  # influx backup's layout
-    _changelog(data / "changelog.sqlite", 5)  # written after the backup: must not come back
+    _changelog(data / "changelog" / "changelog.sqlite", 5)  # written after the backup: must not come back
 
     # a new, empty server set up with another operator token: the full restore brings back the old one
     target = InfluxdServer(influxd_binary(), tmp_path / "influxd-new", token="another-operator-token").start()
@@ -93,7 +93,11 @@ def test_backup_then_restore_into_a_new_server_gives_back_every_point_and_row(
             influx.url, influx.token, influx.org, influx.bucket_raw
         )
         assert len(_points(target.url, influx.token, influx.org, influx.bucket_raw)) == 500
-        rows = sqlite3.connect(restored_data / "changelog.sqlite").execute("SELECT count(*) FROM change").fetchone()[0]
+        rows = (
+            sqlite3.connect(restored_data / "changelog" / "changelog.sqlite")
+            .execute("SELECT count(*) FROM change")
+            .fetchone()[0]
+        )
         assert rows == 40
         assert (restored_data / "shelly_state.json").read_text() == '{"last": 1}'
         assert not (restored_data / "heartbeat.json").exists()

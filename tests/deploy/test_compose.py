@@ -131,7 +131,9 @@ def test_volumes_are_named_and_host_files_are_read_only(compose: dict) -> None:
             else:
                 assert source in named, (name, volume)
     grafana = compose["services"]["grafana"]["volumes"]
-    assert "collector-data:/var/lib/hpm:ro" in grafana  # the changelog, read-only
+    assert "changelog:/var/lib/hpm-changelog:ro" in grafana  # the changelog, read-only
+    assert not any(volume.startswith("collector-data:") for volume in grafana)  # never the token cache
+    assert "changelog:/var/lib/hpm/changelog" in compose["services"]["collector"]["volumes"]
     assert "tokens:/run/secrets:ro" in compose["services"]["collector"]["volumes"]
 
 

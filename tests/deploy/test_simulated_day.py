@@ -90,15 +90,17 @@ def influx_query(bench: TaskBench, flux: str) -> list[dict]:
 
 
 def test_the_collector_in_simulation_mode_catches_up_then_runs_live(influx: InfluxEnv, tmp_path: Path) -> None:
-    """The real runtime (scheduler, outbox, writer) at 600x: half an hour replayed in 3 s, then real time."""
-    settings = influx.settings(tmp_path, simulation_speed=600, simulation_catchup_hours=0.5)
+    """The real runtime (scheduler, outbox, writer) at 120x: half an hour replayed in 15 s, then real time.
+
+    120x leaves a tick of 83 ms for a ~5 ms poll, so even a loaded machine samples every simulated 10 s."""
+    settings = influx.settings(tmp_path, simulation_speed=120, simulation_catchup_hours=0.5)
     installation = build_installation(settings)
     stop = threading.Event()
     worker = threading.Thread(target=run_collector, args=(settings, installation, stop))
     started = time.time()
     worker.start()
     try:
-        deadline = time.monotonic() + 120  # the replay takes ~3 s on an idle machine; CI may be slower
+        deadline = time.monotonic() + 120  # the replay takes 15 s
         while installation.clock() < time.time() - 1 and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(5)  # live sampling after the replay
