@@ -52,7 +52,7 @@ def build_installation(settings: Settings, *, clock: Clock = time.time) -> Insta
 
             simulation = start_simulation(settings, clock)
             closing.callback(simulation.close)
-            clock, speed = simulation.clock, settings.simulation_speed
+            clock, speed = simulation.clock, simulation.speed
         sources = [_shelly(settings, clock, simulation), _viessmann(settings, clock, simulation, closing)]
     except BaseException:
         closing.close()  # a half-built installation must not leave the simulation's emulator running

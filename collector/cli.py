@@ -104,10 +104,14 @@ def _health(settings: Settings) -> int:
 
 def _run(settings: Settings) -> int:
     from collector.app import build_installation
+    from collector.changelog import ChangelogFileError
     from collector.runtime import service
 
     try:
         installation = build_installation(settings)
+    except ChangelogFileError as error:  # the owner must act on the file; a traceback would only hide that
+        log.error("cannot start: %s", error)
+        return 1
     except Exception as error:
         log.exception("cannot start: %s", error)
         return 1

@@ -61,3 +61,18 @@ def test_health_command_stays_light(env: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=env.parent, capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines()[-1] == "1 []"
+
+
+def test_an_unusable_changelog_stops_start_up_with_one_line_and_keeps_the_file(env: Path) -> None:
+    changelog = env / "changelog" / "changelog.sqlite"
+    changelog.parent.mkdir(parents=True)
+    changelog.write_bytes(b"not a database, but the owner's file" * 20)
+    original = changelog.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "collector", "run"], cwd=env.parent, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "level=error" in line]
+    assert len(errors) == 1 and "cannot start" in errors[0] and "changelog" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert changelog.read_bytes() == original
