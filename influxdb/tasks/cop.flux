@@ -84,6 +84,13 @@ union(
         all |> sums(every: 1d, location: location) |> cops(measurement: "cop_daily"),
     ],
 )
+    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
+    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
+    // in sorted order: one series key, the same as line protocol's.
+    |> rename(columns: {boundary: "_tag_boundary", category: "_tag_category", source: "_tag_source"})
+    |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
+    |> map(fn: (r) => ({r with category: r._tag_category}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",

@@ -179,6 +179,12 @@ union(
     ],
 )
     |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
+    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
+    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
+    // in sorted order: one series key, the same as line protocol's.
+    |> rename(columns: {kind: "_tag_kind", source: "_tag_source"})
+    |> map(fn: (r) => ({r with kind: r._tag_kind}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",

@@ -31,6 +31,13 @@ from(bucket: "${BUCKET_ROLLUP}")
                     ),
             }),
     )
+    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
+    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
+    // in sorted order: one series key, the same as line protocol's.
+    |> rename(columns: {kind: "_tag_kind", source: "_tag_source", usage: "_tag_usage"})
+    |> map(fn: (r) => ({r with kind: r._tag_kind}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
+    |> map(fn: (r) => ({r with usage: r._tag_usage}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",

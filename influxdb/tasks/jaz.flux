@@ -120,6 +120,14 @@ forecast =
         |> filter(fn: (r) => r.electric_kwh >= ${MIN_ELECTRIC_KWH})
 
 forecast
+    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
+    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
+    // in sorted order: one series key, the same as line protocol's.
+    |> rename(columns: {boundary: "_tag_boundary", estimate: "_tag_estimate", period: "_tag_period", source: "_tag_source"})
+    |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
+    |> map(fn: (r) => ({r with estimate: r._tag_estimate}))
+    |> map(fn: (r) => ({r with period: r._tag_period}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",
@@ -134,6 +142,14 @@ union(
         period(name: "season", from: seasonStart),
     ],
 )
+    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
+    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
+    // in sorted order: one series key, the same as line protocol's.
+    |> rename(columns: {boundary: "_tag_boundary", period: "_tag_period", source: "_tag_source", status: "_tag_status"})
+    |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
+    |> map(fn: (r) => ({r with period: r._tag_period}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
+    |> map(fn: (r) => ({r with status: r._tag_status}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",

@@ -84,6 +84,8 @@ class TaskBench:
             row = record.values
             tags = tuple(sorted((k, v) for k, v in row.items() if k not in SKIPPED_COLUMNS and v is not None))
             key = (row["_measurement"], tags, row["_field"], int(row["_time"].timestamp()) * 1_000_000_000)
+            # one point per key: a second one means a re-run created a second series instead of overwriting
+            assert key not in found, f"two series hold {key}: {found[key]} and {row['_value']}"
             found[key] = _number(row["_value"])
         return found
 
@@ -121,13 +123,23 @@ def keyed(points: Iterable[Point], measurements: Iterable[str] | None = None) ->
     }
 
 
-def assert_same(server: dict[Key, float | str], twin: dict[Key, float | str], rel: float = 1e-6) -> None:
-    """Every point on both sides, values equal within ``rel`` (absolute 1e-9 near zero)."""
+def differences(server: dict[Key, float | str], twin: dict[Key, float | str], rel: float = 1e-6) -> str:
+    """What differs between the server's points and the twin's (empty when every point is on both sides with
+    values equal within ``rel``, absolute 1e-9 near zero)."""
     missing = sorted(set(twin) - set(server))[:5]
     extra = sorted(set(server) - set(twin))[:5]
-    assert not missing and not extra, f"only in twin: {missing}; only on server: {extra}"
-    differ = [(key, server[key], twin[key]) for key in sorted(server) if not _close(server[key], twin[key], rel)]
-    assert not differ, f"{len(differ)} values differ, e.g. {differ[:5]}"
+    if missing or extra:
+        return f"only in twin: {missing}; only on server: {extra}"
+    by_measurement: dict[str, list[tuple[Key, float | str, float | str]]] = {}
+    for key in sorted(server):
+        if not _close(server[key], twin[key], rel):
+            by_measurement.setdefault(key[0], []).append((key, server[key], twin[key]))
+    return "; ".join(f"{name}: {len(items)} differ, e.g. {items[:2]}" for name, items in by_measurement.items())
+
+
+def assert_same(server: dict[Key, float | str], twin: dict[Key, float | str], rel: float = 1e-6) -> None:
+    problems = differences(server, twin, rel)
+    assert not problems, f"server vs twin: {problems}"
 
 
 def _close(a: float | str, b: float | str, rel: float) -> bool:

@@ -14,7 +14,7 @@ from collector.points import Point
 from tests.flux.harness import Key, TaskBench, assert_same, keyed
 
 Twin = Callable[[Sequence[Point], int, Params], list[Point]]
-# stages: tasks of a stage run in parallel and read only what earlier stages wrote
+# stages: the tasks of a stage read only what earlier stages wrote
 STAGES: tuple[dict[str, tuple[Twin, tuple[str, ...]]], ...] = (
     {
         "hpm-rollup-1m": (lambda p, now, _: rollup(p, now, "1m"), tuple(s.name for s in schema.ROLLUPS)),
