@@ -32,6 +32,7 @@ COMMANDS = {
     "backfill": Command("fill sampling gaps from the Shelly's own 1-minute history", "collector.sources.shelly.cli"),
     "note": Command("add a note to the heat-pump changelog", "collector.changelog.cli"),
     "provision": Command("create buckets, tasks and the write token in InfluxDB", "collector.provision"),
+    "recompute": Command("re-run the Flux tasks over a past range (after a long backfill)", "collector.recompute"),
     "simulate": Command("generate a simulated history into InfluxDB", "collector.sim.cli"),
 }
 

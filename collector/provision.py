@@ -128,7 +128,7 @@ def provision(
     result = ProvisionResult()
     tasks = rendered_tasks(settings, tasks_dir)  # fail on a broken template before touching the server
     with make_client(settings, token=admin_token, timeout_ms=60_000) as client:
-        org_id = _org_id(client, settings.influx_org)
+        org_id = find_org_id(client, settings.influx_org)
         bucket_ids = [
             _ensure_bucket(client, org_id, settings.influx_bucket_raw, settings.influx_raw_retention_days, result),
             _ensure_bucket(client, org_id, settings.influx_bucket_rollup, 0, result),
@@ -139,7 +139,7 @@ def provision(
     return result
 
 
-def _org_id(client: InfluxDBClient, name: str) -> str:
+def find_org_id(client: InfluxDBClient, name: str) -> str:
     orgs = client.organizations_api().find_organizations(org=name)
     if not orgs:
         raise ProvisionError(f"InfluxDB organisation {name!r} does not exist")

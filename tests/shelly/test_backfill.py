@@ -138,7 +138,9 @@ def test_backfill_command(influx, tmp_path, emulator, clock, capsys) -> None:
     until = datetime.fromtimestamp(clock.t - 600, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     writer = InfluxWriter(settings)
     assert cli.run(parser.parse_args(["--since", since, "--until", until]), settings, writer.write) == 0
-    assert "wrote" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "wrote" in out
+    assert f"now run 'collector recompute --since {since}'" in out  # the range lies before local yesterday
     rows = influx.query(flux(influx, "shelly_energy_minute", 'r.phase == "a"', 'r._field == "imported"'))
     assert len(rows) == 20
 

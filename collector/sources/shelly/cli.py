@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from collector.settings import Settings
 from collector.sources.base import Sink
@@ -39,6 +39,9 @@ def run(args: argparse.Namespace, settings: Settings, sink: Sink) -> int:
         print(f"backfill: {error}", file=sys.stderr)
         return 2
     print(f"backfill: wrote {written} points for {since.isoformat()} .. {until.isoformat()}")
+    # the tasks rewrite only local yesterday and today by themselves
+    if since < datetime.now(settings.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1):
+        print(f"backfill: now run 'collector recompute --since {since.isoformat()}' to update energies and COP")
     return 0
 
 
