@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from collector.metrics.series import NS, day_start  # noqa: E402
 from collector.provision import TASKS_DIR, provision, render, template_values  # noqa: E402
+from collector.recompute import at_time, run_query  # noqa: E402
 from collector.settings import Settings  # noqa: E402
 from tests.flux.harness import force_run  # noqa: E402
 from tests.flux.scenario import Installation  # noqa: E402
@@ -111,14 +112,7 @@ def write(client: httpx.Client, settings: Settings, lines: list[str]) -> None:
 
 def query(client: httpx.Client, settings: Settings, flux: str) -> float:
     began = time.perf_counter()
-    response = client.post(
-        "/api/v2/query",
-        params={"org": settings.influx_org},
-        headers={"Content-Type": "application/vnd.flux", "Accept": "application/csv"},
-        content=flux,
-    )
-    if response.status_code != 200:
-        raise RuntimeError(f"query failed: HTTP {response.status_code} {response.text[:300]}")
+    run_query(client, settings, flux)
     return time.perf_counter() - began
 
 
@@ -127,7 +121,7 @@ def backfill(client: httpx.Client, settings: Settings, task_file: str, chunks: l
     flux = render((TASKS_DIR / task_file).read_text(), template_values(settings))
     for start, stop in chunks:
         # now() = the chunk's end, for the relative ranges (the rated-power lookup)
-        ranged = re.sub(r"option task = \{[^}]*\}\n", f"option now = () => {stop:%Y-%m-%dT%H:%M:%SZ}\n", flux)
+        ranged = at_time(task_file, flux, stop)
         ranged = re.sub(r"^stop = .*$", f"stop = {stop:%Y-%m-%dT%H:%M:%SZ}", ranged, count=1, flags=re.M)
         ranged = re.sub(r"^start = .*$", f"start = {start:%Y-%m-%dT%H:%M:%SZ}", ranged, count=1, flags=re.M)
         query(client, settings, ranged)
