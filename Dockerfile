@@ -10,12 +10,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HPM_DATA_DIR=/var/lib/hpm
 
 # Non-root user in group 0 (as Grafana's image runs): files it shares through volumes can be group-readable.
-# The mount points exist in the image with this owner, so named volumes start out writable by it. The InfluxDB
+# The mount points exist in the image with this owner, so named volumes start out writable by it (the changelog
+# volume too: Grafana, uid 472 in group 0, reads it). The InfluxDB
 # image reads its two init secrets as its own user, outside group 0: that folder alone is world-readable.
 RUN useradd --uid 10001 --gid 0 --home-dir /var/lib/hpm --no-create-home --shell /usr/sbin/nologin hpm \
-    && mkdir -p /app /var/lib/hpm /var/lib/hpm-tokens /var/lib/hpm-influx-admin /var/lib/hpm-grafana-admin \
-    && chown 10001:0 /var/lib/hpm /var/lib/hpm-tokens /var/lib/hpm-influx-admin /var/lib/hpm-grafana-admin \
-    && chmod 0750 /var/lib/hpm /var/lib/hpm-tokens /var/lib/hpm-grafana-admin \
+    && mkdir -p /app /var/lib/hpm/changelog /var/lib/hpm-tokens /var/lib/hpm-influx-admin /var/lib/hpm-grafana-admin \
+    && chown 10001:0 /var/lib/hpm /var/lib/hpm/changelog /var/lib/hpm-tokens /var/lib/hpm-influx-admin \
+        /var/lib/hpm-grafana-admin \
+    && chmod 0750 /var/lib/hpm /var/lib/hpm/changelog /var/lib/hpm-tokens /var/lib/hpm-grafana-admin \
     && chmod 0755 /var/lib/hpm-influx-admin
 
 WORKDIR /app

@@ -154,6 +154,20 @@ def test_dockerfile_is_pinned_non_root_and_healthchecked() -> None:
     assert "!collector" in ignore and "!scripts/init-secrets" in ignore
 
 
+def test_every_writable_volume_of_an_image_service_starts_owned_by_its_user(compose: dict) -> None:
+    """A named volume copies its mount point from the image; one the image lacks is created root-owned, and the
+    non-root collector could not write it."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    chowned = set(re.search(r"chown 10001:0 ([^&]+)&&", dockerfile, re.S).group(1).replace("\\", " ").split())
+    for name, service in compose["services"].items():
+        if "build" not in service or service.get("user") == "0:0":
+            continue
+        for volume in service.get("volumes", []):
+            source, target, *mode = volume.split(":")
+            if not source.startswith(".") and mode != ["ro"]:
+                assert target in chowned, (name, volume)
+
+
 def test_init_secrets_creates_each_secret_once_and_prints_only_the_grafana_password(tmp_path: Path) -> None:
     dirs = {key: tmp_path / key for key in ("INFLUX", "GRAFANA")}
     for path in dirs.values():
