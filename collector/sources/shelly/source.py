@@ -61,8 +61,8 @@ class ShellySource:
         try:
             if self._device is None:
                 self._device = self._identify()
+            now = self.clock()  # the moment the request goes out: what the device answers is its state then
             status = self._client.call("Shelly.GetStatus")
-            now = self.clock()
             where = f"Shelly.GetStatus ({self._device.profile})"
             values = readings.extract(readings.LIVE, readings.flatten_status(status, self._device.profile), where)
         except ShellyError as error:
