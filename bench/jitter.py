@@ -23,7 +23,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from influxdb_client import InfluxDBClient
 
 from collector.app import Installation
 from collector.points import Point, point
@@ -84,10 +83,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="hpm-jitter-"))
     server = InfluxdServer(influxd_binary(), work / "influxd").start()
-    client = InfluxDBClient(url=server.url, token=server.token, org=server.org)
-    for bucket in ("hp_raw", "hp_rollup"):
-        client.buckets_api().create_bucket(bucket_name=bucket, org=server.org)
-    client.close()
+    server.create_buckets("hp_raw", "hp_rollup")
     emulator = TimedEmulator()
     emulator.set_power(900.0, 850.0, 800.0)
     try:

@@ -50,9 +50,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="hpm-steady-"))
     server = InfluxdServer(influxd_binary(), work / "influxd").start()
+    server.create_buckets("hp_raw", "hp_rollup")
     client = InfluxDBClient(url=server.url, token=server.token, org=server.org)
-    for bucket in ("hp_raw", "hp_rollup"):
-        client.buckets_api().create_bucket(bucket_name=bucket, org=server.org)
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),

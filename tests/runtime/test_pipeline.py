@@ -94,9 +94,7 @@ def test_auth_failure_is_retried_not_dead_lettered(influx: InfluxEnv, tmp_path: 
 def test_influxdb_stopped_during_writes_loses_nothing(tmp_path: Path) -> None:
     server = InfluxdServer(influxd_binary(), tmp_path / "influxd").start()
     try:
-        client = InfluxDBClient(url=server.url, token=server.token, org=server.org)
-        for name in ("raw", "rollup"):
-            client.buckets_api().create_bucket(bucket_name=name, org=server.org)
+        server.create_buckets("raw", "rollup")
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             influx_url=server.url,
@@ -120,8 +118,8 @@ def test_influxdb_stopped_during_writes_loses_nothing(tmp_path: Path) -> None:
             time.sleep(0.03)
         assert wait_until(lambda: pipeline.outbox.depth == 0)
         pipeline.stop(5)
-        rows = InfluxEnv(server, client, "raw", "rollup").query(count_flux("raw"))
+        with InfluxDBClient(url=server.url, token=server.token, org=server.org) as client:
+            rows = InfluxEnv(server, client, "raw", "rollup").query(count_flux("raw"))
         assert rows[0]["_value"] == "60"
-        client.close()
     finally:
         server.stop()

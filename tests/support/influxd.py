@@ -134,6 +134,15 @@ class InfluxdServer:
         if response.status_code != 201:
             raise InfluxdUnavailable(f"setup failed: HTTP {response.status_code} {response.text[:200]}")
 
+    def create_buckets(self, *names: str) -> None:
+        """Buckets with infinite retention in the server's organisation."""
+        headers = {"Authorization": f"Token {self.token}"}
+        orgs = httpx.get(f"{self.url}/api/v2/orgs", params={"org": self.org}, headers=headers, timeout=30)
+        org_id = orgs.raise_for_status().json()["orgs"][0]["id"]
+        for name in names:
+            body = {"orgID": org_id, "name": name, "retentionRules": []}
+            httpx.post(f"{self.url}/api/v2/buckets", json=body, headers=headers, timeout=30).raise_for_status()
+
     def _log_tail(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-2000:]
