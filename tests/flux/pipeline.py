@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from collector import schema
+from collector import recompute, schema
 from collector.metrics.cop import cop
 from collector.metrics.energy import device_crosscheck, energy_daily, energy_minute, energy_monthly
 from collector.metrics.jaz import jaz
@@ -14,20 +14,18 @@ from collector.points import Point
 from tests.flux.harness import Key, TaskBench, assert_same, keyed
 
 Twin = Callable[[Sequence[Point], int, Params], list[Point]]
-# stages: the tasks of a stage read only what earlier stages wrote
-STAGES: tuple[dict[str, tuple[Twin, tuple[str, ...]]], ...] = (
-    {
-        "hpm-rollup-1m": (lambda p, now, _: rollup(p, now, "1m"), tuple(s.name for s in schema.ROLLUPS)),
-        "hpm-rollup-1h": (lambda p, now, _: rollup(p, now, "1h"), ()),
-        "hpm-energy-minute": (energy_minute, ("energy_minute",)),
-    },
-    {"hpm-energy-daily": (energy_daily, ("energy_daily",)), "hpm-cop": (cop, ("cop_30m", "cop_daily"))},
-    {
-        "hpm-energy-monthly": (energy_monthly, ("energy_monthly",)),
-        "hpm-jaz": (jaz, ("jaz", "jaz_forecast")),
-        "hpm-device-crosscheck": (device_crosscheck, ("device_crosscheck",)),
-    },
-)
+TWINS: dict[str, tuple[Twin, tuple[str, ...]]] = {
+    "hpm-rollup-1m": (lambda p, now, _: rollup(p, now, "1m"), tuple(s.name for s in schema.ROLLUPS)),
+    "hpm-rollup-1h": (lambda p, now, _: rollup(p, now, "1h"), ()),
+    "hpm-energy-minute": (energy_minute, ("energy_minute",)),
+    "hpm-energy-daily": (energy_daily, ("energy_daily",)),
+    "hpm-cop": (cop, ("cop_30m", "cop_daily")),
+    "hpm-energy-monthly": (energy_monthly, ("energy_monthly",)),
+    "hpm-jaz": (jaz, ("jaz", "jaz_forecast")),
+    "hpm-device-crosscheck": (device_crosscheck, ("device_crosscheck",)),
+}
+# the dependency order `collector recompute` uses: the tasks of a stage read only what earlier stages wrote
+STAGES = tuple({name: TWINS[name] for name in stage} for stage in recompute.STAGES)
 MEASUREMENTS = tuple(m for stage in STAGES for _, names in stage.values() for m in names)
 
 
