@@ -45,8 +45,9 @@ def fetch_minutes(
     """Page the records with start <= ts < end; yields (next ts still to fetch, points of this page).
 
     Monophase meters page each em1data:N separately; a window is taken only as far as every channel's page
-    reaches, so the three pages always cover the same minutes. A page that cannot be parsed twice is skipped
-    (stored that way, asking again cannot help) and reported to ``reject``: the cursor never sticks.
+    reaches, so the three pages always cover the same minutes. A page that does not parse is asked for again
+    at once; the second time its unusable minutes are left out, or the page skipped when its structure is
+    broken (stored that way, asking again cannot help), and reported to ``reject``: the cursor never sticks.
     """
     if device.profile == "triphase":
         method, ids, keys = "EMData.GetData", (0,), templates.RECORD_KEYS
@@ -55,17 +56,19 @@ def fetch_minutes(
     cursor = start
     while cursor < end:
         for attempt in (1, 2):
+            results = [client.call(method, id=i, ts=cursor, end_ts=end - MINUTE) for i in ids]
             horizon = cursor
             try:
-                results = [client.call(method, id=i, ts=cursor, end_ts=end - MINUTE) for i in ids]
                 horizon = _horizon(results, cursor, end)
-                points = _window_points(device, method, keys, results, cursor, horizon, reject)
+                lenient = reject if attempt == 2 else None  # first time any bad minute means: ask again
+                points = _window_points(device, method, keys, results, cursor, horizon, lenient)
                 break
             except PayloadError as error:
                 if attempt == 2:
                     message = f"skipped device history {iso(cursor)} .. {iso(horizon + MINUTE)}: {error}"
-                    log.warning("shelly: %s", message)
-                    if reject is not None:
+                    if reject is None:
+                        log.warning("shelly: %s", message)
+                    else:  # counted and logged once per episode
                         reject(validation.Rejected("history_skipped", message))
                     points = []
         cursor = max(horizon + MINUTE, cursor + MINUTE)

@@ -53,11 +53,12 @@ class ShellyClient:
     def __init__(self, host: str, password: str | None, timeout: float) -> None:
         self.host = host
         self._has_password = password is not None
+        self._auth = lambda: httpx.DigestAuth("admin", password) if password is not None else None
         self.timeout = timeout
         self._http = httpx.Client(
             base_url=f"http://{host}",
             timeout=timeout,
-            auth=httpx.DigestAuth("admin", password) if password is not None else None,
+            auth=self._auth(),
             # The device allows few connections and does not keep them alive.
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
             headers={"Connection": "close"},
@@ -75,7 +76,13 @@ class ShellyClient:
         """The result of ``GET /rpc/<method>?<params>``, within one deadline for the whole exchange."""
         try:
             with self._lock, Deadline(self.timeout) as deadline:
-                response = self._http.get(f"/rpc/{method}", params=params, extensions={"trace": deadline.trace})
+                try:
+                    response = self._http.get(f"/rpc/{method}", params=params, extensions={"trace": deadline.trace})
+                except Exception:
+                    # httpx's digest auth answers every later request from the last challenge it saw: after a
+                    # failed exchange, forget it, or one bad challenge would fail every request from now on.
+                    self._http.auth = self._auth()
+                    raise
         except (httpx.TimeoutException, httpx.HTTPError) as error:
             if isinstance(error, httpx.TimeoutException) or deadline.expired:
                 raise ShellyError("timeout", f"{method}: no answer from {self.host} within the timeout") from error
@@ -91,6 +98,7 @@ class ShellyClient:
                 "auth", f"{method}: cannot answer the device's authentication challenge ({type(error).__name__})"
             ) from error
         if response.status_code == 401:
+            self._http.auth = self._auth()
             hint = "wrong password" if self._has_password else "the device requires a password"
             raise ShellyError("auth", f"{method}: authentication failed (user admin, {hint}): check {PASSWORD_SETTING}")
         try:

@@ -55,6 +55,7 @@ MINUTE = (
     Reading(_M, "avg_current", "{p}_avg_current", sum_total=True),
 )
 
+COUNTER_SUM_TOLERANCE_WH = 1.0  # each counter is rounded to 0.01 Wh on its own
 Reject = Callable[[validation.Rejected], None]  # where a value left out of a sample is reported
 Values = dict[tuple[str, str], dict[str, float]]  # (measurement, phase) -> field -> value
 
@@ -80,19 +81,23 @@ def _component(status: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def extract(table: tuple[Reading, ...], flat: dict[str, Any], where: str, reject: Reject | None = None) -> Values:
-    """Validated values per (measurement, phase); null fields are left out. A required value that is invalid
-    rejects the whole sample (PayloadError); any other invalid or implausible value is left out and handed to
-    ``reject`` (without one, it rejects the sample too)."""
+    """Validated values per (measurement, phase); null fields are left out. A missing required value or an
+    invalid counter rejects the whole sample (PayloadError); any other invalid or implausible value is left
+    out and handed to ``reject`` (without one, it rejects the sample too)."""
     out: Values = {}
+    refused: list[validation.Rejected] = []  # reported only when the sample is taken: else the fault counts
+    keep = refused.append if reject is not None else None
     for row in table:
         phase_values: list[float | None] = []
         for phase in PHASES:
-            value = _value(row, row.key.format(p=phase), flat, where, reject) if row.key else None
+            value = _value(row, row.key.format(p=phase), flat, where, keep) if row.key else None
             phase_values.append(value)
             if value is not None:
                 out.setdefault((row.measurement, phase), {})[row.field] = value
         if row.total is not None and row.total in flat:
-            total = _value(row, row.total, flat, where, reject)
+            total = _value(row, row.total, flat, where, keep)
+            if row.counter and total is not None and None not in phase_values:
+                _check_counter_sum(row, total, phase_values, where)
         elif row.sum_total and None not in phase_values:
             total = round(sum(v for v in phase_values if v is not None), 6)  # no float noise in the sum
         else:
@@ -103,7 +108,10 @@ def extract(table: tuple[Reading, ...], flat: dict[str, Any], where: str, reject
                     row.measurement, row.field, total, f"{where}: {row.field} total"
                 )
             except validation.Rejected as error:
-                _refuse(row, error, reject)
+                _refuse(row, error, keep)
+    if reject is not None:
+        for error in refused:
+            reject(error)
     return out
 
 
@@ -123,8 +131,16 @@ def _value(row: Reading, key: str, flat: dict[str, Any], where: str, reject: Rej
         return None
 
 
+def _check_counter_sum(row: Reading, total: float, phases: list[float | None], where: str) -> None:
+    """A counter's phases must add up to its total: one corrupted phase counter is otherwise written as a drop
+    (and a rise back) that no counter reset explains."""
+    summed = sum(v for v in phases if v is not None)
+    if abs(total - summed) > COUNTER_SUM_TOLERANCE_WH + 1e-9 * total:
+        raise PayloadError(f"{where}: {row.total}={total} but its phases add up to {summed:.2f}")
+
+
 def _refuse(row: Reading, error: validation.Rejected, reject: Reject | None) -> None:
-    if row.required or reject is None:
+    if row.counter or reject is None:  # the counters carry resets and energy: the sample is unusable without
         raise PayloadError(str(error)) from error
     reject(error)
 

@@ -11,7 +11,7 @@ from collector.points import Point, point
 from collector.schema import SHELLY_EVENT
 from collector.settings import Settings
 from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
-from collector.sources.shelly import readings
+from collector.sources.shelly import readings, templates
 from collector.sources.shelly.backfill import fetch_minutes, iso, minute_start
 from collector.sources.shelly.client import DeviceInfo, PayloadError, ShellyClient, ShellyError
 from collector.sources.shelly.state import ShellyState, StateFile
@@ -25,6 +25,7 @@ COUNTER_TOLERANCE_WH = 0.01  # counters have 2 decimals; a smaller drop is round
 REBOOT_TOLERANCE_S = 60.0  # boot time = sample time - uptime wobbles by request latency and rounding
 MAX_UPTIME_S = 100 * 365 * 86400.0  # anything longer is a corrupted answer, not an uptime
 REPLACEMENT_CONFIRMATIONS = 3
+PAGE_FAULTS_BEFORE_SKIP = 3  # polls in a row that found the same history page unreadable
 
 
 class ShellySource:
@@ -52,6 +53,7 @@ class ShellySource:
         self._backfill_faults = FaultEpisodes(log, f"{self.name} backfill", clock)
         self._state_faults = FaultEpisodes(log, f"{self.name} state", clock)
         self.rejections = Rejections(log, self.name)
+        self._page_faults: tuple[int, int] | None = None  # backfill cursor and polls it was unreadable in a row
         self._new_device: tuple[str, int] | None = None  # another device id and how often it answered in a row
         self._next_due = -math.inf
 
@@ -188,12 +190,31 @@ class ShellySource:
                     log.info("shelly: backfilled %s .. %s", iso(start), iso(end))
         except ShellyError as error:
             self._backfill_faults.fault(error.kind, f"backfill paused, retrying next poll: {error}")
+            if error.kind == "payload" and pending:
+                self._unreadable_page(pending[0], error)
         except Exception as error:  # never lose the live sample over the history
             log.debug("shelly: unexpected backfill failure", exc_info=error)
             self._backfill_faults.fault("unexpected", f"backfill paused: unexpected {type(error).__name__}: {error}")
         else:
             self._backfill_faults.recovered()
+            self._page_faults = None
         return points
+
+    def _unreadable_page(self, pending: list[int], error: ShellyError) -> None:
+        """A page the device answers with garbage (malformed JSON) poll after poll is skipped after
+        ``PAGE_FAULTS_BEFORE_SKIP`` polls: a stored corruption must not stop the backfill for good."""
+        cursor = pending[0]
+        count = self._page_faults[1] + 1 if self._page_faults and self._page_faults[0] == cursor else 1
+        self._page_faults = (cursor, count)
+        if count < PAGE_FAULTS_BEFORE_SKIP:
+            return
+        skip_to = min(pending[1], cursor + templates.PAGE_RECORDS * templates.RECORD_PERIOD)
+        message = f"skipped device history {iso(cursor)} .. {iso(skip_to)}, unreadable in {count} polls: {error}"
+        self.rejections.reject("history_skipped", message)
+        pending[0] = skip_to
+        if pending[0] >= pending[1]:
+            self._state.pending.remove(pending)
+        self._page_faults = None
 
     # --- bookkeeping -----------------------------------------------------------------------------------
     def _succeeded(self, now: float) -> None:

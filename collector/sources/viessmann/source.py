@@ -157,6 +157,8 @@ class ViessmannSource:
         """Fetch and read one device; returns the unix time of its newest feature (for the staleness check)."""
         features = self.client.refresh(heat_pump)
         fetched_at = self.clock()
+        if self.client.dropped_features:
+            self.rejections.reject("malformed", f"{self.client.dropped_features} features response entries left out")
         if self.on_features is not None:
             try:
                 self.on_features(heat_pump.tag, features, fetched_at)
