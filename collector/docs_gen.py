@@ -61,7 +61,27 @@ def render_schema_md() -> str:
             for f in spec.fields:
                 out.append(f"| `{f.name}` | {f.kind.value} | {f.unit} | {f.rollup.value} | {f.description} |")
             out.append("")
-    return "\n".join(out)
+    return "\n".join(out + _plausibility_md())
+
+
+def _plausibility_md() -> list[str]:
+    before, after = schema.TIME_WINDOW
+    out = [
+        "## Validation at the edge",
+        "",
+        "Device values outside these ranges (in the field's unit) are rejected one by one, counted in",
+        "`collector_rejected` and never written. Device timestamps must lie between",
+        f"{before / 86400:.0f} days before and {after:.0f} s after the collector's clock; device tags must match",
+        f"`{schema.DEVICE_TAG_PATTERN}`.",
+        "",
+        "| measurement | field | unit | low | high |",
+        "|---|---|---|---|---|",
+    ]
+    for (measurement, name), bounds in schema.PLAUSIBLE.items():
+        high = f"{bounds.high:g}" + (" (or exactly 0)" if bounds.zero_ok else "")
+        out.append(f"| `{measurement}` | `{name}` | {schema.unit_of(measurement, name)} | {bounds.low:g} | {high} |")
+    out.append("")
+    return out
 
 
 def render_env_example() -> str:

@@ -103,6 +103,7 @@ TAG_ESTIMATE = "estimate"  # "true" on forecasts and estimated heat
 TAG_AGG = "agg"  # rollups: mean, min, max, last
 TAG_CODE = "code"
 TAG_PRIORITY = "priority"
+TAG_REASON = "reason"  # why a device value was rejected (REJECT_REASONS)
 
 PHASES = ("a", "b", "c", "total")
 HEAT_SOURCES = ("device", "dt_flow", "estimate")  # best first, methodology §8
@@ -355,9 +356,27 @@ COLLECTOR_HEALTH = MeasurementSpec(
         _f("write_latency", "ms", "Duration of the last InfluxDB write."),
         _f("rss", "bytes", "Resident memory of the collector process."),
         _f("cpu_seconds", "s", "CPU time used by the collector process."),
+        _f("rejected", "none", "Device values rejected at the edge since start (source rows).", Kind.INT),
     ),
     "The collector's own health, written every minute. source = shelly, viessmann, writer, process.",
     {TAG_SOURCE: ("shelly", "viessmann", "writer", "process")},
+)
+REJECT_REASONS = (
+    "implausible",  # outside the field's plausibility range (PLAUSIBLE)
+    "malformed",  # wrong type, not finite, unparseable
+    "timestamp",  # outside the window around the collector's clock (TIME_WINDOW)
+    "unit",  # unit label missing or not convertible
+    "duplicate",  # a second record for a minute already read
+    "history_skipped",  # a device history page that could not be parsed twice: its minutes are skipped
+    "device_id",  # a device id unusable as a tag, or a change of device not (yet) confirmed
+)
+COLLECTOR_REJECTED = MeasurementSpec(
+    "collector_rejected",
+    Bucket.RAW,
+    (TAG_SOURCE, TAG_REASON),
+    (_f("count", "none", "Values rejected for this reason since the collector started.", Kind.INT),),
+    "Device input rejected at the edge, per source and reason, written with collector_health once a reason occurred.",
+    {TAG_SOURCE: ("shelly", "viessmann"), TAG_REASON: REJECT_REASONS},
 )
 
 RAW_MEASUREMENTS = (
@@ -377,6 +396,7 @@ RAW_MEASUREMENTS = (
     HP_ERRORS,
     HP_ERROR,
     COLLECTOR_HEALTH,
+    COLLECTOR_REJECTED,
 )
 
 # --- rollup bucket: derived series (Flux tasks in influxdb/tasks/, Python twins in collector/metrics/) ---
@@ -543,3 +563,82 @@ def measurement(name: str) -> MeasurementSpec:
 
 def unit_of(measurement_name: str, field_name: str) -> str:
     return measurement(measurement_name).field(field_name).unit
+
+
+# --- plausibility: the edge of the contract ------------------------------------------------------------
+@dataclass(frozen=True)
+class Plausible:
+    """Where a device value must lie, in its field's schema unit, to be written; anything else is rejected."""
+
+    low: float
+    high: float
+    zero_ok: bool = False  # 0 reads "nothing measured" (a dead phase has no frequency)
+
+    def admits(self, value: float) -> bool:
+        return self.low <= value <= self.high or (self.zero_ok and value == 0)
+
+
+# Bounds are generous physical limits of a house supply and a heat pump, not alarm thresholds: they catch
+# corrupted readings (power factor 7.5, 10^12 W, a sensor's -3276.8 °C), never an unusual but real value.
+_POWER_W = Plausible(-150_000, 150_000)  # 3 x 63 A x 400 V, with margin
+_CURRENT_A = Plausible(0, 1000)
+_VOLTAGE_V = Plausible(0, 500)
+_COUNTER_WH = Plausible(0, 1e11)
+_HOURS = Plausible(0, 1e6)
+_KWH = Plausible(0, 1e7)
+_TEMPERATURE_C = Plausible(-60, 150)
+PLAUSIBLE: dict[tuple[str, str], Plausible] = {
+    (SHELLY_POWER.name, "power"): _POWER_W,
+    (SHELLY_POWER.name, "apparent_power"): Plausible(0, 150_000),
+    (SHELLY_POWER.name, "voltage"): _VOLTAGE_V,
+    (SHELLY_POWER.name, "current"): _CURRENT_A,
+    (SHELLY_POWER.name, "pf"): Plausible(-1, 1),
+    (SHELLY_POWER.name, "freq"): Plausible(40, 70, zero_ok=True),
+    (SHELLY_POWER.name, "neutral_current"): _CURRENT_A,
+    (SHELLY_ENERGY.name, "imported"): _COUNTER_WH,
+    (SHELLY_ENERGY.name, "exported"): _COUNTER_WH,
+    (SHELLY_ENERGY_MINUTE.name, "imported"): Plausible(0, 2_500),  # 150 kW for one minute
+    (SHELLY_ENERGY_MINUTE.name, "exported"): Plausible(0, 2_500),
+    (SHELLY_ENERGY_MINUTE.name, "min_power"): _POWER_W,
+    (SHELLY_ENERGY_MINUTE.name, "max_power"): _POWER_W,
+    (SHELLY_ENERGY_MINUTE.name, "avg_voltage"): _VOLTAGE_V,
+    (SHELLY_ENERGY_MINUTE.name, "avg_current"): _CURRENT_A,
+    (SHELLY_EVENT.name, "before"): _COUNTER_WH,
+    (SHELLY_EVENT.name, "after"): _COUNTER_WH,
+    (HP_TEMPERATURE.name, "value"): _TEMPERATURE_C,
+    (HP_COMPRESSOR.name, "speed"): Plausible(0, 1000),
+    (HP_COMPRESSOR.name, "modulation"): Plausible(0, 100),
+    (HP_COMPRESSOR.name, "starts"): Plausible(0, 1e8),
+    (HP_COMPRESSOR.name, "hours"): _HOURS,
+    **{(HP_COMPRESSOR.name, f"hours_load_class_{i}"): _HOURS for i in range(1, 6)},
+    (HP_COMPRESSOR.name, "heat_production"): Plausible(0, 1e6),
+    (HP_COMPRESSOR.name, "power_consumption"): Plausible(0, 1e6),
+    (HP_COMPRESSOR.name, "rated_power"): Plausible(0, 1000),
+    (HP_INVERTER.name, "power"): Plausible(-1e6, 1e6),
+    (HP_INVERTER.name, "current"): Plausible(-1000, 1000),
+    (HP_HYDRAULICS.name, "volumetric_flow"): Plausible(0, 100_000),
+    (HP_HYDRAULICS.name, "supply_pressure"): Plausible(-1, 20),
+    (HP_CIRCUIT.name, "target_temperature"): Plausible(-60, 150),
+    (HP_CIRCUIT.name, "curve_slope"): Plausible(0, 10),
+    (HP_CIRCUIT.name, "curve_shift"): Plausible(-50, 50),
+    **{(HP_ENERGY_SUMMARY.name, spec.name): _KWH for spec in HP_ENERGY_SUMMARY.fields},
+    (HP_EFFICIENCY.name, "value"): Plausible(0, 20),
+    (HP_HEATING_ROD.name, "starts"): Plausible(0, 1e8),
+    (HP_HEATING_ROD.name, "hours"): _HOURS,
+    (HP_HEATING_ROD.name, "hours_level_1"): _HOURS,
+    (HP_HEATING_ROD.name, "hours_level_2"): _HOURS,
+    (HP_HEATING_ROD.name, "power"): Plausible(0, 1e5),
+    (HP_HEATING_ROD.name, "energy_day"): _KWH,
+    (HP_HEATING_ROD.name, "energy_year"): _KWH,
+    (HP_ERRORS.name, "count"): Plausible(0, 10_000),
+}
+# Device timestamps are accepted from TIME_WINDOW[0] seconds before to TIME_WINDOW[1] after the collector's
+# clock: a feature last reported years ago is real, one from the future blocks its series and 9999 cannot be
+# stored at all.
+TIME_WINDOW = (20 * 366 * 86400.0, 3600.0)
+# A tag value a device sends (its id): what an id looks like, never empty, no line breaks or control characters.
+DEVICE_TAG_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}"
+
+
+def plausible(measurement_name: str, field_name: str) -> Plausible | None:
+    return PLAUSIBLE.get((measurement_name, field_name))

@@ -77,13 +77,18 @@ class HealthReporter:
         for source in self.sources:
             health = source.health
             budget = source.budget_status() if hasattr(source, "budget_status") else {}
+            rejections = getattr(source, "rejections", None)  # collector.validation.Rejections
             fields = {
                 "last_success": health.last_success,
                 "consecutive_failures": health.consecutive_failures,
                 "state": self._state(source, now),
                 **{key: budget.get(key) for key in ("calls_24h", "calls_10min", "budget_24h", "budget_10min")},
+                "rejected": rejections.total if rejections is not None else None,
             }
             out.append(point("collector_health", {"source": source.name}, fields, now))
+            for reason, count in sorted(rejections.counts.items()) if rejections is not None else ():
+                tags = {"source": source.name, "reason": reason}
+                out.append(point("collector_rejected", tags, {"count": count}, now))
         self.outbox.refresh_depth()
         out.append(
             point(

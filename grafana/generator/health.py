@@ -29,6 +29,19 @@ def budget_used() -> Shown:
     return Shown(query, {"budget used": queries.PERCENT_UNIT})
 
 
+def rejected_values() -> Shown:
+    """Device values rejected at the edge, one series per source and reason (cumulative since the collector
+    started: a rising line is a device sending garbage, docs/schema.md lists what counts as implausible)."""
+    s = sel("collector_rejected", "count")
+    query = (
+        f"{queries.read(s)}\n"
+        '  |> group(columns: ["source", "reason"])\n'
+        "  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
+        + queries.as_series("rejected", ("source", "reason"))
+    )
+    return Shown(query, {"rejected": s.unit}, {"rejected": "${__field.labels.source} · ${__field.labels.reason}"})
+
+
 def build():  # type: ignore[no-untyped-def]
     return board.dashboard(
         UID,
@@ -118,6 +131,17 @@ def build():  # type: ignore[no-untyped-def]
                     "Consecutive failures",
                     [panels.series_by(sel("collector_health", "consecutive_failures"), "source", "failures", "max")],
                     "Failed polls since the last success, per source.",
+                ),
+                12,
+                8,
+            ),
+            (
+                panels.time_series(
+                    "Rejected device values",
+                    [rejected_values()],
+                    "Values a device sent that were not written (implausible, malformed, out of time, unknown unit, "
+                    "duplicate minute, skipped history page, unusable device id), per source and reason, counted "
+                    "since the collector started. The collector log names the first one of each episode.",
                 ),
                 12,
                 8,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collector.runtime.health import HealthReporter, heartbeat_path, stale_after
 from collector.runtime.outbox import Outbox, outbox_path
 from collector.runtime.pipeline import Pipeline
 from collector.settings import Settings
+from collector.validation import Rejections
 from tests.conftest import REPO
 from tests.runtime.fakes import FakeSource, powers
 
@@ -88,3 +90,16 @@ def test_waiting_outbox_without_writes_is_unhealthy(settings: Settings) -> None:
     health.write_heartbeat()
     result = collector_health(settings)
     assert result.returncode == 1 and "influxdb: nothing written for" in result.stdout
+
+
+def test_rejected_device_values_are_reported_per_source_and_reason(settings: Settings) -> None:
+    health, shelly, _ = reporter(settings, lambda: 1_700_000_000.0)
+    shelly.rejections = Rejections(logging.getLogger("test"), "shelly")  # type: ignore[attr-defined]
+    for reason in ("implausible", "implausible", "duplicate"):
+        shelly.rejections.reject(reason, "a value")  # type: ignore[attr-defined]
+    points = health.points()
+    rows = {dict(p.tags)["source"]: dict(p.fields) for p in points if p.measurement == "collector_health"}
+    assert rows["shelly"]["rejected"] == 3
+    assert "rejected" not in rows["viessmann"]  # a source without validation has no count, not zero
+    counts = {dict(p.tags)["reason"]: dict(p.fields)["count"] for p in points if p.measurement == "collector_rejected"}
+    assert counts == {"implausible": 2, "duplicate": 1}

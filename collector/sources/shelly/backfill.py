@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from collector import validation
 from collector.points import Point
 from collector.settings import Settings
 from collector.sources.base import Clock, Sink
@@ -38,11 +39,15 @@ def iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat()
 
 
-def fetch_minutes(client: ShellyClient, device: DeviceInfo, start: int, end: int) -> Iterator[tuple[int, list[Point]]]:
+def fetch_minutes(
+    client: ShellyClient, device: DeviceInfo, start: int, end: int, reject: readings.Reject | None = None
+) -> Iterator[tuple[int, list[Point]]]:
     """Page the records with start <= ts < end; yields (next ts still to fetch, points of this page).
 
     Monophase meters page each em1data:N separately; a window is taken only as far as every channel's page
-    reaches, so the three pages always cover the same minutes.
+    reaches, so the three pages always cover the same minutes. A page that does not parse is asked for again
+    at once; the second time its unusable minutes are left out, or the page skipped when its structure is
+    broken (stored that way, asking again cannot help), and reported to ``reject``: the cursor never sticks.
     """
     if device.profile == "triphase":
         method, ids, keys = "EMData.GetData", (0,), templates.RECORD_KEYS
@@ -55,11 +60,16 @@ def fetch_minutes(client: ShellyClient, device: DeviceInfo, start: int, end: int
             horizon = cursor
             try:
                 horizon = _horizon(results, cursor, end)
-                points = _window_points(device, method, keys, results, cursor, horizon)
+                lenient = reject if attempt == 2 else None  # first time any bad minute means: ask again
+                points = _window_points(device, method, keys, results, cursor, horizon, lenient)
                 break
             except PayloadError as error:
-                if attempt == 2:  # corrupt twice: stored that way, asking again cannot help
-                    log.warning("shelly: skipped device history %s .. %s: %s", iso(cursor), iso(horizon), error)
+                if attempt == 2:
+                    message = f"skipped device history {iso(cursor)} .. {iso(horizon + MINUTE)}: {error}"
+                    if reject is None:
+                        log.warning("shelly: %s", message)
+                    else:  # counted and logged once per episode
+                        reject(validation.Rejected("history_skipped", message))
                     points = []
         cursor = max(horizon + MINUTE, cursor + MINUTE)
         yield cursor, points
@@ -79,18 +89,31 @@ def _horizon(results: list[Any], cursor: int, end: int) -> int:
 
 
 def _window_points(
-    device: DeviceInfo, method: str, keys: tuple[str, ...], results: list[Any], cursor: int, horizon: int
+    device: DeviceInfo,
+    method: str,
+    keys: tuple[str, ...],
+    results: list[Any],
+    cursor: int,
+    horizon: int,
+    reject: readings.Reject | None = None,
 ) -> list[Point]:
     merged: dict[int, dict[str, Any]] = {}
     for component, result in enumerate(results):
         prefix = "" if device.profile == "triphase" else f"{readings.PHASES[component]}_"
-        for ts, record in readings.parse_records(result, keys, f"{method}(id={component}, ts={cursor})"):
+        for ts, record in readings.parse_records(result, keys, f"{method}(id={component}, ts={cursor})", reject):
             if cursor <= ts <= horizon:
                 merged.setdefault(ts, {}).update({prefix + k: v for k, v in record.items()})
     points: list[Point] = []
     for ts, flat in sorted(merged.items()):
         if device.profile == "triphase" or _complete(flat):
-            values = readings.extract(readings.MINUTE, flat, f"{method} record {iso(ts)}")
+            try:
+                values = readings.extract(readings.MINUTE, flat, f"{method} record {iso(ts)}", reject)
+            except PayloadError as error:
+                if reject is None:
+                    raise
+                reason = getattr(error.__cause__, "reason", "malformed")
+                reject(validation.Rejected(reason, f"minute left out: {error}"))  # one minute, not the page
+                continue
             points.extend(readings.to_points(values, device.id, ts))
     return points
 

@@ -7,15 +7,16 @@ values) and are summed over the phases otherwise (monophase, 1-minute records).
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from collector import validation
 from collector.points import Point, point
 from collector.schema import SHELLY_ENERGY, SHELLY_ENERGY_MINUTE, SHELLY_POWER
 from collector.sources.shelly.client import PayloadError
-from collector.sources.shelly.templates import PHASES
+from collector.sources.shelly.templates import PHASES, RECORD_PERIOD
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ MINUTE = (
     Reading(_M, "avg_current", "{p}_avg_current", sum_total=True),
 )
 
+COUNTER_SUM_TOLERANCE_WH = 1.0  # each counter is rounded to 0.01 Wh on its own
+Reject = Callable[[validation.Rejected], None]  # where a value left out of a sample is reported
 Values = dict[tuple[str, str], dict[str, float]]  # (measurement, phase) -> field -> value
 
 
@@ -77,40 +80,69 @@ def _component(status: dict[str, Any], name: str) -> dict[str, Any]:
     return component
 
 
-def extract(table: tuple[Reading, ...], flat: dict[str, Any], where: str) -> Values:
-    """Validated values per (measurement, phase); null fields are left out, invalid ones reject the whole sample."""
+def extract(table: tuple[Reading, ...], flat: dict[str, Any], where: str, reject: Reject | None = None) -> Values:
+    """Validated values per (measurement, phase); null fields are left out. A missing required value or an
+    invalid counter rejects the whole sample (PayloadError); any other invalid or implausible value is left
+    out and handed to ``reject`` (without one, it rejects the sample too)."""
     out: Values = {}
+    refused: list[validation.Rejected] = []  # reported only when the sample is taken: else the fault counts
+    keep = refused.append if reject is not None else None
     for row in table:
         phase_values: list[float | None] = []
         for phase in PHASES:
-            value = _value(row, row.key.format(p=phase), flat, where) if row.key else None
+            value = _value(row, row.key.format(p=phase), flat, where, keep) if row.key else None
             phase_values.append(value)
             if value is not None:
                 out.setdefault((row.measurement, phase), {})[row.field] = value
         if row.total is not None and row.total in flat:
-            total = _value(row, row.total, flat, where)
+            total = _value(row, row.total, flat, where, keep)
+            if row.counter and total is not None and None not in phase_values:
+                _check_counter_sum(row, total, phase_values, where)
         elif row.sum_total and None not in phase_values:
             total = round(sum(v for v in phase_values if v is not None), 6)  # no float noise in the sum
         else:
             total = None
         if total is not None:
-            out.setdefault((row.measurement, "total"), {})[row.field] = total
+            try:
+                out.setdefault((row.measurement, "total"), {})[row.field] = validation.check(
+                    row.measurement, row.field, total, f"{where}: {row.field} total"
+                )
+            except validation.Rejected as error:
+                _refuse(row, error, keep)
+    if reject is not None:
+        for error in refused:
+            reject(error)
     return out
 
 
-def _value(row: Reading, key: str, flat: dict[str, Any], where: str) -> float | None:
+def _value(row: Reading, key: str, flat: dict[str, Any], where: str, reject: Reject | None) -> float | None:
     value = flat.get(key)
     if value is None:
         if row.required:
             raise PayloadError(f"{where}: {key} is missing or null")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PayloadError(f"{where}: {key}={value!r} is not a number")
-    if not math.isfinite(value):
-        raise PayloadError(f"{where}: {key}={value!r} is not finite")
-    if row.counter and value < 0:
-        raise PayloadError(f"{where}: energy {key}={value!r} is negative")
-    return float(value)
+    try:
+        number = validation.number(value, f"{where}: {key}")
+        if row.counter and number < 0:
+            raise validation.Rejected("implausible", f"{where}: energy {key}={value!r} is negative")
+        return validation.check(row.measurement, row.field, number, f"{where}: {key}")
+    except validation.Rejected as error:
+        _refuse(row, error, reject)
+        return None
+
+
+def _check_counter_sum(row: Reading, total: float, phases: list[float | None], where: str) -> None:
+    """A counter's phases must add up to its total: one corrupted phase counter is otherwise written as a drop
+    (and a rise back) that no counter reset explains."""
+    summed = sum(v for v in phases if v is not None)
+    if abs(total - summed) > COUNTER_SUM_TOLERANCE_WH + 1e-9 * total:
+        raise PayloadError(f"{where}: {row.total}={total} but its phases add up to {summed:.2f}")
+
+
+def _refuse(row: Reading, error: validation.Rejected, reject: Reject | None) -> None:
+    if row.counter or reject is None:  # the counters carry resets and energy: the sample is unusable without
+        raise PayloadError(str(error)) from error
+    reject(error)
 
 
 def to_points(values: Values, device: str, at: float) -> list[Point]:
@@ -123,21 +155,40 @@ def utc(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def parse_records(result: Any, default_keys: tuple[str, ...], where: str) -> list[tuple[int, dict[str, Any]]]:
-    """(record ts, {key: value}) of one EMData.GetData page; record i of a block is at ts + i * period."""
+def parse_records(
+    result: Any, default_keys: tuple[str, ...], where: str, reject: Reject | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(record ts, {key: value}) of one EMData.GetData page; record i of a block is at ts + i * period.
+
+    Every malformation of the page's structure is a PayloadError. Record times are aligned to the start of
+    their minute, and a minute already read (overlapping blocks) is dropped and handed to ``reject``: each
+    minute's energy counts once.
+    """
     if not isinstance(result, dict) or not isinstance(result.get("data", []), list):
         raise PayloadError(f"{where}: answer has no data list")
     keys = result.get("keys") or default_keys
-    records = []
+    if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys):
+        raise PayloadError(f"{where}: keys are not a list of distinct names")
+    records: dict[int, dict[str, Any]] = {}
     for block in result.get("data", []):
         try:
-            ts, period, rows = int(block["ts"]), int(block["period"]), block["values"]
+            ts, period, rows = block["ts"], block["period"], block["values"]
+            if isinstance(ts, bool) or isinstance(period, bool):
+                raise TypeError("a flag is not a time")
+            ts, period = int(ts), int(period)
         except (KeyError, TypeError, ValueError, OverflowError) as error:
-            raise PayloadError(f"{where}: malformed data block ({error})") from error
-        if period <= 0 or not isinstance(rows, list):
-            raise PayloadError(f"{where}: data block at {ts} has period {period} and no list of values")
+            raise PayloadError(f"{where}: malformed data block ({type(error).__name__}: {error})") from error
+        if period != RECORD_PERIOD or not isinstance(rows, list) or not 0 <= ts < 2**40:
+            raise PayloadError(f"{where}: data block at {ts} has period {period} and no list of minute records")
         for i, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != len(keys):
-                raise PayloadError(f"{where}: record at {ts + i * period} has {len(row)} values for {len(keys)} keys")
-            records.append((ts + i * period, dict(zip(keys, row, strict=True))))
-    return records
+                size = len(row) if isinstance(row, list) else type(row).__name__
+                raise PayloadError(f"{where}: record at {ts + i * period} has {size} values for {len(keys)} keys")
+            minute = (ts + i * period) // RECORD_PERIOD * RECORD_PERIOD
+            if minute in records:
+                if reject is None:
+                    raise PayloadError(f"{where}: a second record for the minute at {minute}")
+                reject(validation.Rejected("duplicate", f"{where}: a second record for the minute at {minute}"))
+                continue
+            records[minute] = dict(zip(keys, row, strict=True))
+    return sorted(records.items())

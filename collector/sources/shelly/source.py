@@ -11,16 +11,21 @@ from collector.points import Point, point
 from collector.schema import COUNTER_DROP_TOLERANCE_WH, SHELLY_EVENT
 from collector.settings import Settings
 from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
-from collector.sources.shelly import readings
+from collector.sources.shelly import readings, templates
 from collector.sources.shelly.backfill import fetch_minutes, iso, minute_start
-from collector.sources.shelly.client import DeviceInfo, ShellyClient, ShellyError
+from collector.sources.shelly.client import DeviceInfo, PayloadError, ShellyClient, ShellyError
 from collector.sources.shelly.state import ShellyState, StateFile
+from collector.validation import Rejections
 
 log = logging.getLogger(__name__)
 
-HEALTH_STATE = {"auth": "auth_failed", "rate_limited": "rate_limited"}  # any other fault: backoff
+# any other fault: backoff
+HEALTH_STATE = {"auth": "auth_failed", "rate_limited": "rate_limited", "unexpected": "failing"}
 COUNTER_TOLERANCE_WH = COUNTER_DROP_TOLERANCE_WH  # counters have 2 decimals; a smaller drop is rounding
 REBOOT_TOLERANCE_S = 60.0  # boot time = sample time - uptime wobbles by request latency and rounding
+MAX_UPTIME_S = 100 * 365 * 86400.0  # anything longer is a corrupted answer, not an uptime
+REPLACEMENT_CONFIRMATIONS = 3
+PAGE_FAULTS_BEFORE_SKIP = 3  # polls in a row that found the same history page unreadable
 
 
 class ShellySource:
@@ -47,6 +52,9 @@ class ShellySource:
         self._faults = FaultEpisodes(log, self.name, clock)
         self._backfill_faults = FaultEpisodes(log, f"{self.name} backfill", clock)
         self._state_faults = FaultEpisodes(log, f"{self.name} state", clock)
+        self.rejections = Rejections(log, self.name)
+        self._page_faults: tuple[int, int] | None = None  # backfill cursor and polls it was unreadable in a row
+        self._new_device: tuple[str, int] | None = None  # another device id and how often it answered in a row
         self._next_due = -math.inf
 
     @property
@@ -59,12 +67,23 @@ class ShellySource:
     def poll(self) -> list[Point]:
         self._commit()
         try:
+            points = self._sample()
+        except Exception as error:  # a fault no check foresaw: this poll is lost, the source is not
+            log.debug("shelly: unexpected failure", exc_info=error)
+            self._failed(ShellyError("unexpected", f"unexpected {type(error).__name__} reading the device: {error}"))
+            points = []
+        self.rejections.poll_done()
+        return points
+
+    def _sample(self) -> list[Point]:
+        try:
             if self._device is None:
                 self._device = self._identify()
             now = self.clock()  # the moment the request goes out: what the device answers is its state then
             status = self._client.call("Shelly.GetStatus")
             where = f"Shelly.GetStatus ({self._device.profile})"
-            values = readings.extract(readings.LIVE, readings.flatten_status(status, self._device.profile), where)
+            flat = readings.flatten_status(status, self._device.profile)
+            values = readings.extract(readings.LIVE, flat, where, self.rejections.rejected)
         except ShellyError as error:
             self._failed(error)
             return []
@@ -74,7 +93,7 @@ class ShellySource:
         self._note_gap(now)
         points += self._backfill(device)
         self._succeeded(now)
-        return points
+        return self.rejections.screen(points, now)
 
     def close(self) -> None:
         self._commit()
@@ -83,6 +102,11 @@ class ShellySource:
     # --- steps -----------------------------------------------------------------------------------------
     def _identify(self) -> DeviceInfo:
         device = self._client.device_info()
+        if self._state.device not in (None, device.id) and not self._replacement_confirmed(device.id):
+            message = f"Shelly.GetDeviceInfo: {device.id} answers instead of {self._state.device}"
+            self.rejections.reject("device_id", f"{message}; taken as a replacement after {REPLACEMENT_CONFIRMATIONS}")
+            raise PayloadError(message)
+        self._new_device = None
         if self._state.device not in (None, device.id):
             log.warning("shelly: %s replaces %s; starting afresh", device.id, self._state.device)
             self._state = ShellyState()
@@ -91,6 +115,13 @@ class ShellySource:
             self._identified = device
         return device
 
+    def _replacement_confirmed(self, device_id: str) -> bool:
+        """A different device id replaces the known one (wiping its backfill ranges) only after it answered
+        ``REPLACEMENT_CONFIRMATIONS`` identifications in a row: one garbled answer must not lose them."""
+        count = self._new_device[1] + 1 if self._new_device and self._new_device[0] == device_id else 1
+        self._new_device = (device_id, count)
+        return count >= REPLACEMENT_CONFIRMATIONS
+
     def _events(self, values: readings.Values, sys: object, now: float) -> list[Point]:
         """Counter resets, reboots and profile changes compared with the previous sample."""
         assert self._device is not None
@@ -98,7 +129,8 @@ class ShellySource:
         energy = values[("shelly_energy", "total")]
         imported, exported = energy["imported"], energy["exported"]
         uptime = sys.get("uptime") if isinstance(sys, dict) else None
-        boot = now - uptime if isinstance(uptime, int | float) and math.isfinite(uptime) else None
+        valid_uptime = isinstance(uptime, int | float) and not isinstance(uptime, bool) and 0 <= uptime < MAX_UPTIME_S
+        boot = now - uptime if valid_uptime else None
         events: list[tuple[str, str]] = []
         if s.profile not in (None, self._device.profile):
             events.append(("profile_change", f"profile changed from {s.profile} to {self._device.profile}"))
@@ -154,7 +186,7 @@ class ShellySource:
         try:
             while pending and pages < self.backfill_pages_per_poll:
                 start, end = pending[0]
-                for cursor, page in fetch_minutes(self._client, device, start, end):
+                for cursor, page in fetch_minutes(self._client, device, start, end, self.rejections.rejected):
                     points += page
                     pending[0][0] = cursor
                     pages += 1
@@ -165,9 +197,31 @@ class ShellySource:
                     log.info("shelly: backfilled %s .. %s", iso(start), iso(end))
         except ShellyError as error:
             self._backfill_faults.fault(error.kind, f"backfill paused, retrying next poll: {error}")
+            if error.kind == "payload" and pending:
+                self._unreadable_page(pending[0], error)
+        except Exception as error:  # never lose the live sample over the history
+            log.debug("shelly: unexpected backfill failure", exc_info=error)
+            self._backfill_faults.fault("unexpected", f"backfill paused: unexpected {type(error).__name__}: {error}")
         else:
             self._backfill_faults.recovered()
+            self._page_faults = None
         return points
+
+    def _unreadable_page(self, pending: list[int], error: ShellyError) -> None:
+        """A page the device answers with garbage (malformed JSON) poll after poll is skipped after
+        ``PAGE_FAULTS_BEFORE_SKIP`` polls: a stored corruption must not stop the backfill for good."""
+        cursor = pending[0]
+        count = self._page_faults[1] + 1 if self._page_faults and self._page_faults[0] == cursor else 1
+        self._page_faults = (cursor, count)
+        if count < PAGE_FAULTS_BEFORE_SKIP:
+            return
+        skip_to = min(pending[1], cursor + templates.PAGE_RECORDS * templates.RECORD_PERIOD)
+        message = f"skipped device history {iso(cursor)} .. {iso(skip_to)}, unreadable in {count} polls: {error}"
+        self.rejections.reject("history_skipped", message)
+        pending[0] = skip_to
+        if pending[0] >= pending[1]:
+            self._state.pending.remove(pending)
+        self._page_faults = None
 
     # --- bookkeeping -----------------------------------------------------------------------------------
     def _succeeded(self, now: float) -> None:

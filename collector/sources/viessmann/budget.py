@@ -21,6 +21,7 @@ from collector.sources.base import Clock
 LEDGER_FILE = "viessmann_calls.sqlite"
 DAY, TEN_MINUTES = 86400.0, 600.0
 _RATE_LIMIT = "rate_limit"
+RATE_LIMIT_FALLBACK = 3600.0  # seconds without calls after a 429 whose reset time is unknown
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (at REAL NOT NULL, endpoint TEXT NOT NULL, outcome TEXT NOT NULL);
@@ -170,6 +171,10 @@ class RecordingSession:
             self.ledger.record(endpoint, type(error).__name__)
             raise
         self.ledger.record(endpoint, str(response.status_code))
+        if response.status_code == 429:
+            # Blocked at once, before PyViCare reads the answer: a 429 without a usable limitReset must stop
+            # the calls too. The source replaces this with the API's own reset time when it has one.
+            self.ledger.block(self.ledger.clock() + RATE_LIMIT_FALLBACK, "HTTP 429")
         return response
 
     def __getattr__(self, name: str) -> Any:

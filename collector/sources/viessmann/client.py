@@ -45,6 +45,7 @@ class ViessmannClient:
         self.settings, self.ledger, self.clock = settings, ledger, clock
         self.external_manager = oauth_manager
         self.devices: list[HeatPumpDevice] | None = None
+        self.dropped_features = 0  # entries of the last features response that were not feature objects
 
     @property
     def connected(self) -> bool:
@@ -79,7 +80,15 @@ class ViessmannClient:
         service = heat_pump.config.service
         service.clear_cache()
         response = service.fetch_all_features(heat_pump.config.accessor)
-        return list(response["data"])
+        features = response.get("data") if isinstance(response, dict) else None
+        if not isinstance(features, list):
+            raise PyViCareInvalidDataError("features response without a list of features")
+        # PyViCare's getters scan the whole list: one entry that is not a feature object would fail them all.
+        # The getters read this very object (the cache), so the sanitised list is what they see.
+        usable = [f for f in features if isinstance(f, dict) and isinstance(f.get("feature"), str)]
+        response["data"] = usable
+        self.dropped_features = len(features) - len(usable)
+        return list(usable)
 
     def disconnect(self) -> None:
         """Forget the session: the next poll logs in and detects the devices again."""

@@ -7,7 +7,6 @@ response can never produce a point with a fresh timestamp.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,16 +36,30 @@ from collector.sources.viessmann.metrics import (
     Metric,
     Read,
 )
+from collector.validation import Rejected, check, in_window, number, text
+from collector.validation import device_tag as usable_tag
 
 _ID_TAG = {Component.CIRCUIT: TAG_CIRCUIT, Component.COMPRESSOR: TAG_COMPRESSOR, Component.INVERTER: TAG_INVERTER}
 _ERRORS_FEATURE = "device.messages.errors.raw"
 _NOT_READABLE = (PyViCareNotSupportedFeatureError, KeyError, IndexError, TypeError, ValueError)
+_ABSENT = (PyViCareNotSupportedFeatureError, KeyError, IndexError)  # the device does not send it (in that shape)
+# Properties the API sends without a unit label, with the unit its documentation gives them. Any other value
+# without a label is refused: assumed, seconds would be read as hours.
+UNLABELLED = {"circuit.curve_shift": "kelvin"}
+_FLAGS = {"on": 1, "off": 0, "true": 1, "false": 0, "active": 1, "inactive": 0}
 
 Tags = tuple[tuple[str, str], ...]
 
 
-class UnknownUnit(ValueError):
-    """The device sent a unit label the table cannot convert: the value is skipped, never mislabelled."""
+class UnknownUnit(Rejected):
+    """The device sent a unit label the table cannot convert (or none): the value is skipped, never mislabelled."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unit", message)
+
+
+class NoValue(ValueError):
+    """The feature is there but holds no value now (null, "error", a program without set point)."""
 
 
 @dataclass(frozen=True)
@@ -63,21 +76,23 @@ class DeviceReadout:
     readings: list[Reading] = field(default_factory=list)
     supported: set[str] = field(default_factory=set)
     problems: dict[str, str] = field(default_factory=dict)  # metric name → why a present feature was refused
+    rejected: list[Rejected] = field(default_factory=list)  # every value refused in this readout
 
     @property
     def unsupported(self) -> list[str]:
         return [name for name in METRIC_NAMES if name not in self.supported]
 
 
-def newest_feature_time(features: list[dict[str, Any]]) -> float:
-    """Unix time of the most recent feature timestamp in a response (0 when none is readable)."""
+def newest_feature_time(features: list[dict[str, Any]], now: float | None = None) -> float:
+    """Unix time of the most recent feature timestamp in a response (0 when none is readable); with ``now``,
+    timestamps outside the window around it are ignored."""
     stamps = []
     for feature in features:
         try:
             stamps.append(feature_time(feature).timestamp())
-        except (KeyError, TypeError, ValueError):
+        except Exception:
             continue
-    return max(stamps, default=0.0)
+    return max((t for t in stamps if now is None or in_window(t, now)), default=0.0)
 
 
 def feature_time(feature: dict[str, Any]) -> datetime:
@@ -93,8 +108,8 @@ def components(device: Any) -> dict[Component, list[tuple[str | None, Any]]]:
     found: dict[Component, list[tuple[str | None, Any]]] = {Component.DEVICE: [(None, device)]}
     for kind in (Component.CIRCUIT, Component.COMPRESSOR, Component.INVERTER):  # PyViCare: circuits, compressors …
         try:
-            found[kind] = [(str(part.id), part) for part in getattr(device, f"{kind}s")]
-        except _NOT_READABLE:
+            found[kind] = [(str(p.id), p) for p in getattr(device, f"{kind}s") if usable_tag(str(p.id))]
+        except Exception:
             found[kind] = []
     return found
 
@@ -111,8 +126,15 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
                 value, at = _read(metric, device, component, component_id)
             except UnknownUnit as error:
                 readout.problems[metric.name] = str(error)
+                readout.rejected.append(error)
                 continue
-            except _NOT_READABLE:
+            except Rejected as error:
+                readout.rejected.append(error)
+                continue
+            except (*_ABSENT, NoValue):
+                continue
+            except Exception as error:
+                readout.rejected.append(Rejected("malformed", f"{metric.name}: {type(error).__name__} reading it"))
                 continue
             tags = _tags(metric, device_tag, component_id)
             readout.readings.append(Reading(metric.measurement, tags, metric.field, value, at))
@@ -121,7 +143,10 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
     for circuit_id, circuit in parts[Component.CIRCUIT]:
         try:
             reading = _desired_temperature(device, device_tag, circuit_id, circuit)
-        except _NOT_READABLE:
+        except Rejected as error:
+            readout.rejected.append(error)
+            continue
+        except Exception:
             continue
         readout.readings.append(reading)
         readout.supported.add(DESIRED_TEMPERATURE.name)
@@ -137,20 +162,40 @@ def _desired_temperature(device: Any, device_tag: str, circuit_id: str, circuit:
     program = device.getProperty(f"{active_feature.rsplit('.', 1)[0]}.{circuit.getActiveProgram()}")
     raw = circuit.getCurrentDesiredTemperature()
     if raw is None:
-        raise ValueError(f"{metric.name}: no set point in this program")
+        raise NoValue(f"{metric.name}: no set point in this program")
     value = _convert(metric, raw, program["properties"]["temperature"].get("unit", ""))
     at = max(feature_time(active), feature_time(program))
     return Reading(metric.measurement, _tags(metric, device_tag, circuit_id), metric.field, value, at)
 
 
-def read_errors(device: Any, device_tag: str) -> tuple[datetime, list[tuple[str, str]]] | None:
-    """Active device errors as (code, priority), or None when the device does not expose its error list."""
+def read_errors(
+    device: Any, device_tag: str, rejected: list[Rejected] | None = None
+) -> tuple[datetime, list[tuple[str, str]]] | None:
+    """Active device errors as (code, priority), or None when the device does not expose its error list.
+    An entry without a usable code is left out and added to ``rejected``; an unreadable list is None."""
     try:
         entries = device.getDeviceErrors()
         at = feature_time(device.getProperty(_ERRORS_FEATURE))
-    except _NOT_READABLE:
+        if not isinstance(entries, list):
+            raise TypeError(f"error list is a {type(entries).__name__}")
+    except _ABSENT:
         return None
-    return at, [(str(entry["errorCode"]), str(entry.get("priority", "unknown"))) for entry in entries]
+    except Exception as error:
+        if rejected is not None:
+            rejected.append(Rejected("malformed", f"{_ERRORS_FEATURE}: {type(error).__name__}: {error}"))
+        return None
+    active = []
+    for entry in entries:
+        code = entry.get("errorCode") if isinstance(entry, dict) else None
+        priority = entry.get("priority", "unknown") if isinstance(entry, dict) else None
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = str(code)
+        if usable_tag(code) is None or usable_tag(priority) is None:
+            if rejected is not None:
+                rejected.append(Rejected("malformed", f"{_ERRORS_FEATURE}: entry without a usable errorCode"))
+            continue
+        active.append((code, priority))
+    return at, active
 
 
 def _tags(metric: Metric, device_tag: str, component_id: str | None) -> Tags:
@@ -168,25 +213,39 @@ def _read(metric: Metric, device: Any, component: Any, component_id: str | None)
     raw = getattr(component, metric.getter)() if metric.getter else prop["value"]
     if metric.index is not None and not metric.getter:
         raw = raw[metric.index]
-    if raw is None or raw == "error":
-        raise ValueError(f"{metric.name}: no value")
-    return _convert(metric, raw, prop.get("unit", "")), feature_time(feature)
+    if raw is None or (isinstance(raw, str) and raw == "error"):
+        raise NoValue(f"{metric.name}: no value")
+    try:
+        at = feature_time(feature)
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        raise Rejected("timestamp", f"{metric.name}: unusable feature timestamp ({type(error).__name__})") from error
+    return _convert(metric, raw, prop.get("unit")), at
 
 
-def _convert(metric: Metric, raw: Any, unit: str) -> FieldValue:
+def _convert(metric: Metric, raw: Any, unit: Any) -> FieldValue:
+    """The device value in the schema's type and unit, plausible; else ``Rejected``."""
     if metric.read is Read.TEXT:
-        return str(raw)
+        return text(raw, metric.name)
     if metric.read is Read.FLAG:
-        return int(raw == "on") if isinstance(raw, str) else int(bool(raw))
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise ValueError(f"{metric.name}: {raw!r} is not a finite number")
+        flag = _FLAGS.get(raw.lower()) if isinstance(raw, str) else raw if raw in (0, 1) else None
+        if flag is None:
+            raise Rejected("malformed", f"{metric.name}: {raw!r} is not on/off")
+        return int(flag)
+    value = number(raw, metric.name)
     if metric.read is Read.COUNT:
-        return int(raw)
+        if not value.is_integer():
+            raise Rejected("malformed", f"{metric.name}: {raw!r} is not a count")
+        return int(check(metric.measurement, metric.field, value, metric.name))
     target = schema.unit_of(metric.measurement, metric.field)
-    factor = 1.0 if not unit or unit == target else UNIT_FACTORS.get((unit, target))
+    if unit is None or unit == "":
+        unit = UNLABELLED.get(metric.name, "none")
+    if not isinstance(unit, str):
+        raise UnknownUnit(f"{metric.name}: unit label {unit!r} is not a text")
+    factor = 1.0 if unit == target else UNIT_FACTORS.get((unit, target))
     if factor is None:
-        raise UnknownUnit(f"{metric.name}: unit {unit!r} cannot be converted to {target!r}")
-    return round(float(raw) * factor, 6)  # drops float noise such as 7.199999999999999
+        raise UnknownUnit(f"{metric.name}: unit {unit[:40]!r} cannot be converted to {target!r}")
+    converted = round(value * factor, 6)  # drops float noise such as 7.199999999999999
+    return check(metric.measurement, metric.field, converted, metric.name)
 
 
 class Watermarks:

@@ -36,6 +36,7 @@ from collector.sources.viessmann.extract import (
     to_points,
 )
 from collector.sources.viessmann.metrics import METRIC_NAMES, Component
+from collector.validation import Rejections, in_window
 
 log = logging.getLogger(__name__)
 logging.getLogger("PyViCare").setLevel(logging.INFO)  # PyViCare logs tokens and whole responses at DEBUG
@@ -73,6 +74,7 @@ class ViessmannSource:
         self.support: dict[str, DeviceReadout] = {}
         self._health = SourceHealth()
         self._episodes = FaultEpisodes(log, self.name, clock)
+        self.rejections = Rejections(log, self.name)
         self._backoff = Backoff(self.poll_seconds, max(FAULT_BACKOFF_MAX, self.poll_seconds))
         self._auth_backoff = Backoff(*AUTH_BACKOFF)
         self._watermarks = Watermarks()
@@ -125,12 +127,26 @@ class ViessmannSource:
             self._failed(error, now)
         else:
             self._succeeded(min(newest), now)
-        return to_points(readings)
+        points = self.rejections.screen(self._points(readings), now)
+        self.rejections.poll_done()
+        return points
 
     def close(self) -> None:
         self.ledger.close()
 
     # --- internals -----------------------------------------------------------------------------------
+    def _points(self, readings: list[Reading]) -> list[Point]:
+        try:
+            return to_points(readings)
+        except Exception:
+            points = []
+            for reading in readings:
+                try:
+                    points += to_points([reading])
+                except Exception as error:
+                    self.rejections.reject("malformed", f"{reading.measurement}.{reading.field}: {error}")
+            return points
+
     def _connect(self) -> list[HeatPumpDevice]:
         devices = self.client.connect()
         for heat_pump in devices:
@@ -141,6 +157,8 @@ class ViessmannSource:
         """Fetch and read one device; returns the unix time of its newest feature (for the staleness check)."""
         features = self.client.refresh(heat_pump)
         fetched_at = self.clock()
+        if self.client.dropped_features:
+            self.rejections.reject("malformed", f"{self.client.dropped_features} features response entries left out")
         if self.on_features is not None:
             try:
                 self.on_features(heat_pump.tag, features, fetched_at)
@@ -150,12 +168,27 @@ class ViessmannSource:
         if heat_pump.tag not in self.support:
             self.support[heat_pump.tag] = readout
             self._log_support(heat_pump, readout)
-        readings.extend(self._watermarks.fresh(readout.readings))
+        readings.extend(self._watermarks.fresh(self._in_window(readout.readings, fetched_at)))
         readings.extend(self._rated_power_from_settings(heat_pump, readout, fetched_at))
-        errors = read_errors(heat_pump.device, heat_pump.tag)
-        if errors is not None:
+        errors = read_errors(heat_pump.device, heat_pump.tag, readout.rejected)
+        if errors is not None and self._in_window([errors[0]], fetched_at):
             readings.extend(self._watermarks.errors(heat_pump.tag, *errors))
-        return newest_feature_time(features)
+        for rejected in readout.rejected:
+            self.rejections.rejected(rejected)
+        return newest_feature_time(features, fetched_at)
+
+    def _in_window(self, items: list[Any], now: float) -> list[Any]:
+        """Readings (or times) whose feature timestamp lies in the window around the clock: one from the
+        future would hold its series' watermark until a restart, year 9999 cannot even be stored."""
+        kept = []
+        for item in items:
+            at = item.at if isinstance(item, Reading) else item
+            if in_window(at, now):
+                kept.append(item)
+            else:
+                what = f"{item.measurement}.{item.field}" if isinstance(item, Reading) else "device.messages.errors"
+                self.rejections.reject("timestamp", f"{what}: feature timestamp {at.isoformat()} is not around now")
+        return kept
 
     def _rated_power_from_settings(
         self, heat_pump: HeatPumpDevice, readout: DeviceReadout, fetched_at: float
@@ -207,12 +240,18 @@ class ViessmannSource:
     def _failed(self, error: Exception, now: float) -> None:
         health = self._health
         health.consecutive_failures += 1
-        health.last_error = getattr(error, "message", None) or str(error)  # PyViCare's str() is a tuple
+        health.last_error = _message(error)
+        blocked = self.ledger.blocked_until(now)
         if isinstance(error, PyViCareRateLimitError | RateLimited):
             until = self._rate_limit_until(error, now)
             health.state, self._next_attempt = "rate_limited", until
             reset = datetime.fromtimestamp(until, UTC).isoformat()
             health.last_error = f"API rate limit reached: no call until {reset}"  # the API's text names the client id
+            self._episodes.fault("rate_limited", health.last_error)
+        elif blocked is not None:  # a 429 PyViCare could not parse (no usable limitReset): the ledger blocked it
+            health.state, self._next_attempt = "rate_limited", blocked
+            reset = datetime.fromtimestamp(blocked, UTC).isoformat()
+            health.last_error = f"API rate limit reached (no usable reset time): no call until {reset}"
             self._episodes.fault("rate_limited", health.last_error)
         elif isinstance(error, BudgetExhausted):
             health.state, self._next_attempt = "backoff", self.ledger.next_allowed()
@@ -227,10 +266,10 @@ class ViessmannSource:
             self._episodes.fault(f"offline:{error.reason}", f"{error.message}; retrying with backoff")
         elif isinstance(error, _API_FAULTS):
             health.state, self._next_attempt = "backoff", now + self._backoff.failure()
-            self._episodes.fault(type(error).__name__, f"API call failed: {error}; retrying with backoff")
+            self._episodes.fault(type(error).__name__, f"API call failed: {health.last_error}; retrying with backoff")
         else:
             health.state, self._next_attempt = "failing", now + self._backoff.failure()
-            self._episodes.fault("unexpected", f"unexpected {type(error).__name__}: {error}", logging.ERROR)
+            self._episodes.fault("unexpected", f"unexpected {type(error).__name__}: {health.last_error}", logging.ERROR)
             log.debug("viessmann: unexpected failure", exc_info=error)
 
     def _rate_limit_until(self, error: PyViCareRateLimitError | RateLimited, now: float) -> float:
@@ -240,6 +279,12 @@ class ViessmannSource:
         until = min(max(reset, now + RATE_LIMIT_MIN_WAIT), now + RATE_LIMIT_MAX_WAIT)
         self.ledger.block(until, "HTTP 429")
         return until
+
+
+def _message(error: Exception) -> str:
+    """What went wrong in words: PyViCare's exceptions keep it in ``message`` (their str() is a tuple)."""
+    message = getattr(error, "message", None)
+    return message if isinstance(message, str) and message else str(error)[:300]
 
 
 def _compact(names: list[str]) -> str:
