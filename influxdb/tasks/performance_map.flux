@@ -3,6 +3,7 @@
 // temperature (5 K, and flow_bin "all"); per bin cop = Σheat / Σelectricity over its windows (never a mean of the
 // windows' COPs) and hours = windows x 0.5. The whole season is recomputed on every run, so late data and
 // recomputed COP windows land in their bins; points are stamped at the season's first local midnight.
+import "array"
 import "date"
 import "join"
 import "math"
@@ -23,17 +24,28 @@ season =
         string(v: firstYear) + "/" + strings.substring(v: string(v: firstYear + 1), start: 2, end: 4)
 stop = date.truncate(t: now(), unit: 30m)
 
-// Mean outside and supply temperature per UTC 30-minute window (the cop_30m windows), one row per window.
-temperatures =
+// Mean outside and supply temperature per UTC 30-minute window (the cop_30m windows), one row per window. Two
+// placeholder rows before the season make both columns exist when a unit reports no supply temperature.
+placeholders =
+    array.from(
+        rows: [
+            {_time: date.sub(d: 1h, from: seasonStart), sensor: "outside", _value: 0.0},
+            {_time: date.sub(d: 1h, from: seasonStart), sensor: "supply", _value: 0.0},
+        ],
+    )
+means =
     from(bucket: "${BUCKET_RAW}")
         |> range(start: seasonStart, stop: stop)
         |> filter(fn: (r) => r._measurement == "hp_temperature" and r._field == "value")
         |> filter(fn: (r) => r.sensor == "outside" or r.sensor == "supply")
         |> group(columns: ["sensor"])
         |> aggregateWindow(every: 30m, fn: mean, createEmpty: false, timeSrc: "_start", location: timezone.utc)
+        |> keep(columns: ["_time", "sensor", "_value"])
+temperatures =
+    union(tables: [means, placeholders])
         |> group()
         |> pivot(rowKey: ["_time"], columnKey: ["sensor"], valueColumn: "_value")
-        |> filter(fn: (r) => exists r.outside)
+        |> filter(fn: (r) => r._time >= seasonStart and exists r.outside)
 windows =
     from(bucket: "${BUCKET_ROLLUP}")
         |> range(start: seasonStart, stop: stop)

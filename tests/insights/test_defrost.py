@@ -47,3 +47,19 @@ def test_defrosts_are_counted_from_power_and_temperatures_within_ten_percent(inf
         # heat taken from the water: 2 kW for 4 minutes per cycle in the model
         assert math.isclose(value(day, "heat_kwh"), run.defrosts * 2.0 * 4 / 60, rel_tol=0.35)
         assert value(day, "minutes") >= 3 * run.defrosts
+
+
+def test_without_the_device_flag_and_flow_the_cycles_are_still_counted(influx: InfluxEnv, tmp_path: Path) -> None:
+    """Models that expose neither the defrost flag nor the flow: the power and temperatures still find the
+    cycles; the flag's count is 0 and no heat is booked (no flow, no figure)."""
+    installation = Installation(FIRST, Params().tz, climate=ConstantClimate(temperature_c=1.0, humidity_pct=90.0))
+    run = simulate(FIRST, FIRST + DAY / 2, installation=installation, meter=True)
+    bench = TaskBench.create(influx, tmp_path)
+    bench.write([p for p in run.raw + run.temperatures if p.measurement != "hp_hydraulics"])
+    bench.run(["hpm-defrost"], int(FIRST + DAY / 2 + 600) * NS)
+    server = bench.read(["defrost_daily"])
+    key = ("defrost_daily", (("boundary", "H2"),))
+    assert abs(server[(*key, "count", int(FIRST) * NS)] - run.defrosts) <= max(1, 0.1 * run.defrosts)
+    assert run.defrosts >= 5
+    assert server[(*key, "api_count", int(FIRST) * NS)] == 0
+    assert server[(*key, "heat_kwh", int(FIRST) * NS)] == 0

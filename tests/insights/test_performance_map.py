@@ -96,3 +96,15 @@ def test_bins_hold_the_cop_the_model_produced_at_each_outside_temperature(influx
         ]
         assert math.isclose(sum(combined("heat_kwh", outside, flow) for flow in flows), combined("heat_kwh", outside))
     assert combined("cop", "-5") < combined("cop", "2") < combined("cop", "10")
+
+
+def test_without_a_supply_sensor_the_map_has_outside_bins_only(influx: InfluxEnv, tmp_path: Path) -> None:
+    start = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
+    run = simulate(start, start + DAY / 2)
+    bench = TaskBench.create(influx, tmp_path)
+    bench.write([p for p in run.temperatures if dict(p.tags)["sensor"] == "outside"] + run.cop_points())
+    bench.run(["hpm-performance-map"], int(datetime(2026, 1, 6, 0, 7, tzinfo=UTC).timestamp()) * NS)
+    server = bench.read(["performance_map"])
+    assert server and {dict(tags)["flow_bin"] for (_, tags, _, _) in server} == {ALL_FLOWS}
+    hours = sum(v for (_, tags, f, _), v in server.items() if f == "hours" and dict(tags)["category"] == "combined")
+    assert hours == 0.5 * sum(w.category == "combined" for w in run.windows)
