@@ -510,6 +510,7 @@ PERFORMANCE_MAP = MeasurementSpec(
         _f("heat_kwh", "kwatth", "Heat of the bin's windows."),
         _f("electric_kwh", "kwatth", "Electricity of the bin's windows."),
         _f("hours", "h", "Hours behind the bin (its 30-minute windows x 0.5)."),
+        _f("flow_c", "celsius", "Heat-weighted mean supply temperature of the bin's windows (when reported)."),
     ),
     "COP per heating season binned by the window's mean outside temperature (1 K, outside_bin = lower edge) and "
     "mean supply temperature (5 K, flow_bin = lower edge; all = every flow temperature), from cop_30m and "

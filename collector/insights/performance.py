@@ -57,6 +57,8 @@ class Bin:
     heat_sq: float = 0.0
     electric_sq: float = 0.0
     cross: float = 0.0
+    flow_heat: float = 0.0  # heat of the windows with a supply temperature and positive heat
+    flow_sum: float = 0.0  # their heat x mean supply temperature
 
     def add(self, window: Window) -> None:
         self.heat_kwh += window.heat_kwh
@@ -65,10 +67,18 @@ class Bin:
         self.heat_sq += window.heat_kwh**2
         self.electric_sq += window.electric_kwh**2
         self.cross += window.heat_kwh * window.electric_kwh
+        if window.supply_c is not None and window.heat_kwh > 0:
+            self.flow_heat += window.heat_kwh
+            self.flow_sum += window.heat_kwh * window.supply_c
 
     @property
     def cop(self) -> float:
         return self.heat_kwh / self.electric_kwh
+
+    @property
+    def flow_c(self) -> float | None:
+        """Heat-weighted mean flow temperature (methodology §1: averages are heat-weighted)."""
+        return self.flow_sum / self.flow_heat if self.flow_heat > 0 else None
 
     @property
     def hours(self) -> float:

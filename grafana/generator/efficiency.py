@@ -193,6 +193,7 @@ def build():  # type: ignore[no-untyped-def]
             ),
             (performance_map.curve_panel(), 12, 8),
             (performance_map.hours_panel(), 12, 8),
+            (performance_map.flow_panel(), 24, 8),
             (performance_map.map_panel(), 24, 9),
             (
                 panels.time_series(

@@ -12,6 +12,8 @@ from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
 
 FIELDS = ("cop", "hours", "heat_kwh", "electric_kwh")
+CURVE_SETTINGS = ("curve_slope", "curve_shift", "target_temperature")
+CURVE_GRID = (-20, 25)  # outside temperatures the set curve is drawn over, °C
 SEASON_LOOKBACK = "-3y"
 MIN_HOURS = 1.0  # a bin behind less than an hour is noise, not a figure
 
@@ -78,6 +80,65 @@ def hours_by_outside() -> Shown:
         '  |> sort(columns: ["outside"])'
     )
     return Shown(query, {"outside": "celsius", "hours": sel("performance_map", "hours").unit})
+
+
+def measured_flow() -> Shown:
+    """Per heat source: x = outside temperature (bin centre), y = the bin's heat-weighted flow temperature."""
+    query = (
+        newest_season(
+            "bins", "performance_map", ("flow_c", "hours"), (("category", "combined"),), 'r.flow_bin == "all"'
+        )
+        + f"bins\n  |> filter(fn: (r) => r.hours >= {MIN_HOURS} and exists r.flow_c)\n"
+        + "  |> map(fn: (r) => ({source: r.source, outside: float(v: r.outside_bin) + 0.5, flow: r.flow_c}))\n"
+        + '  |> group(columns: ["source"])\n'
+        + '  |> sort(columns: ["outside"])'
+    )
+    return Shown(query, {"outside": "celsius", "flow": sel("performance_map", "flow_c").unit})
+
+
+def set_curve() -> Shown:
+    """The heating curve the device is set to (its newest slope, shift and room target, lowest circuit id) over
+    outside temperatures, by the formula Viessmann's E3 controllers use (collector/sim/heatpump.py)."""
+    for f in CURVE_SETTINGS:
+        sel("hp_circuit", f)
+    low, high = CURVE_GRID
+    query = (
+        'import "array"\n\n'
+        f"settings = from(bucket: {queries.bucket_of(schema.measurement('hp_circuit'))})\n"
+        "  |> range(start: -400d, stop: now())\n"
+        f"  |> {queries.where('hp_circuit', CURVE_SETTINGS)}\n"
+        '  |> group(columns: ["circuit", "_field"])\n'
+        "  |> last()\n"
+        "  |> group()\n"
+        '  |> pivot(rowKey: ["circuit"], columnKey: ["_field"], valueColumn: "_value")\n'
+        + "".join(f"  |> filter(fn: (r) => exists r.{f})\n" for f in CURVE_SETTINGS)
+        + '  |> sort(columns: ["circuit"])\n'
+        "  |> limit(n: 1)\n"
+        'found = settings |> findColumn(fn: (key) => true, column: "curve_slope")\n'
+        f"grid = array.from(rows: [{', '.join(f'{{outside: {t}.0}}' for t in range(low, high + 1))}])\n"
+        "curve = (s) => grid\n"
+        "  |> map(fn: (r) => {\n"
+        "      delta = r.outside - s.target_temperature\n"
+        "      return {outside: r.outside, curve: s.target_temperature + s.curve_shift\n"
+        "          - s.curve_slope * delta * (1.4347 + 0.021 * delta + 0.0002479 * delta * delta)}\n"
+        "  })\n"
+        "if length(arr: found) > 0 then curve(s: settings |> findRecord(fn: (key) => true, idx: 0)) "
+        "else curve(s: {curve_slope: 0.0, curve_shift: 0.0, target_temperature: 0.0}) |> filter(fn: (r) => false)"
+    )
+    return Shown(query, {"outside": "celsius", "curve": sel("hp_temperature", "value").unit})
+
+
+def flow_panel() -> xychart.Panel:
+    panel = panels.scatter(
+        "Flow temperature vs outside: measured and set curve",
+        measured_flow(),
+        "Points: heat-weighted mean supply temperature of the season's 30-min windows per 1 K outside bin (heating "
+        "and hot water). Line: the heating curve the device is set to (slope, shift, room target). Points far above "
+        "the line at mild temperatures: hot-water charges or a curve the unit cannot follow.",
+    )
+    curve = set_curve()
+    panel.with_target(queries.flux("B", curve.query, tuple(curve.units)))
+    return panel
 
 
 def curve_panel() -> xychart.Panel:

@@ -80,6 +80,9 @@ bins = (tables=<-, flow) =>
                     boundary: r.boundary,
                     heat: r.heat,
                     electric: r.electric,
+                    // heat-weighted flow temperature: windows that delivered heat and have a supply value
+                    flow_heat: if exists r.supply and r.heat > 0.0 then r.heat else 0.0,
+                    flow_sum: if exists r.supply and r.heat > 0.0 then r.heat * r.supply else 0.0,
                     outside_bin: string(v: int(v: math.floor(x: r.outside))),
                     flow_bin:
                         if not flow then
@@ -91,16 +94,19 @@ bins = (tables=<-, flow) =>
                 }),
         )
 
-union(tables: [binned |> bins(flow: true), binned |> bins(flow: false)])
+result =
+    union(tables: [binned |> bins(flow: true), binned |> bins(flow: false)])
     |> filter(fn: (r) => r.flow_bin != "")
     |> group(columns: ["category", "source", "boundary", "outside_bin", "flow_bin"])
     |> reduce(
-        identity: {heat_kwh: 0.0, electric_kwh: 0.0, windows: 0},
+        identity: {heat_kwh: 0.0, electric_kwh: 0.0, windows: 0, flow_heat: 0.0, flow_sum: 0.0},
         fn: (r, accumulator) =>
             ({
                 heat_kwh: accumulator.heat_kwh + r.heat,
                 electric_kwh: accumulator.electric_kwh + r.electric,
                 windows: accumulator.windows + 1,
+                flow_heat: accumulator.flow_heat + r.flow_heat,
+                flow_sum: accumulator.flow_sum + r.flow_sum,
             }),
     )
     |> filter(fn: (r) => r.electric_kwh > 0.0)
@@ -126,10 +132,20 @@ union(tables: [binned |> bins(flow: true), binned |> bins(flow: false)])
     |> map(fn: (r) => ({r with season: r._tag_season}))
     |> map(fn: (r) => ({r with source: r._tag_source}))
     |> set(key: "_measurement", value: "performance_map")
+
+result
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",
         tagColumns: ["boundary", "category", "flow_bin", "outside_bin", "season", "source"],
         fieldFn: (r) =>
             ({"cop": r.cop, "heat_kwh": r.heat_kwh, "electric_kwh": r.electric_kwh, "hours": r.hours}),
+    )
+result
+    |> filter(fn: (r) => r.flow_heat > 0.0)
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["boundary", "category", "flow_bin", "outside_bin", "season", "source"],
+        fieldFn: (r) => ({"flow_c": r.flow_sum / r.flow_heat}),
     )

@@ -101,6 +101,10 @@ def simulate(
     temperatures: list[Point] = []
     raw: list[Point] = []
     defrost_wh = 0.0
+    if meter:  # the circuit's settings, as the device reports them (once: they do not change)
+        spec, room = installation.heatpump.spec, installation.heatpump.room_c
+        settings = {"curve_slope": spec.curve_slope, "curve_shift": spec.curve_shift, "target_temperature": room}
+        raw.append(point("hp_circuit", {**VIESSMANN, "circuit": "0"}, settings, datetime.fromtimestamp(start, UTC)))
     minute_heat = minute_meter = 0.0
     for t, step in installation.advance(stop):
         window = windows.setdefault(int(t) - int(t) % WINDOW_S, _Window())

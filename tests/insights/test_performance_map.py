@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import copy
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from collector.insights.performance import ALL_FLOWS, performance_map
 from collector.metrics.params import Params
+from collector.sim.heatpump import HeatPumpSpec
 from collector.sim.installation import Installation
+from grafana.generator import performance_map as map_panels
+from grafana.generator.queries import with_imports
 from tests.conftest import InfluxEnv
 from tests.flux.harness import TaskBench, assert_same
+from tests.grafana.grafana_emulation import flux_backend, frames, replace_variables
 from tests.insights.simulated import NS, SegmentClimate, simulate
 
 DAY = 86400
@@ -39,8 +45,10 @@ def _twin(windows, season: str, stamp_ns: int) -> dict:
             ("heat_kwh", b.heat_kwh),
             ("electric_kwh", b.electric_kwh),
             ("hours", b.hours),
+            ("flow_c", b.flow_c),
         ):
-            found[("performance_map", tags, name, stamp_ns)] = value
+            if value is not None:
+                found[("performance_map", tags, name, stamp_ns)] = value
     return found
 
 
@@ -108,3 +116,39 @@ def test_without_a_supply_sensor_the_map_has_outside_bins_only(influx: InfluxEnv
     assert server and {dict(tags)["flow_bin"] for (_, tags, _, _) in server} == {ALL_FLOWS}
     hours = sum(v for (_, tags, f, _), v in server.items() if f == "hours" and dict(tags)["category"] == "combined")
     assert hours == 0.5 * sum(w.category == "combined" for w in run.windows)
+
+
+def test_measured_flow_follows_the_set_curve_the_device_reports(influx: InfluxEnv, tmp_path: Path) -> None:
+    """A curve 5 K too high: the set curve drawn from the device's slope, shift and room target is the model's,
+    and the measured (heat-weighted) flow temperature per bin lies on it, within the hot-water charges' lift."""
+    spec = HeatPumpSpec(curve_shift=HeatPumpSpec().emitter_shift_k + 5.0)
+    start = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
+    segments = tuple((start + i * DAY / 2, c) for i, c in enumerate((-5.0, 3.0, 10.0)))
+    installation = Installation(start, Params().tz, climate=SegmentClimate(segments=segments), spec=spec)
+    run = simulate(start, start + 1.5 * DAY, installation=installation, meter=True)
+    bench = TaskBench.create(influx, tmp_path)
+    bench.write(run.raw + run.temperatures + run.cop_points())
+    bench.run(["hpm-performance-map"], int(datetime(2026, 1, 10, 0, 7, tzinfo=UTC).timestamp()) * NS)
+
+    def rows(query: str) -> list[dict]:
+        variables = {"rollup_bucket": bench.settings.influx_bucket_rollup}
+        stop = datetime.now(UTC)
+        text = flux_backend(
+            replace_variables(with_imports(query), variables),
+            stop - timedelta(days=7),
+            stop,
+            bench.settings.influx_bucket_raw,
+            bench.settings.influx_org,
+        )
+        found = frames(influx.client.query_api().query(text, org=bench.settings.influx_org))
+        return [dict(zip(f.fields, v, strict=True)) for f in found for v in zip(*f.fields.values(), strict=True)]
+
+    curve = {row["outside"]: row["curve"] for row in rows(map_panels.set_curve().query)}
+    for outside, supply in curve.items():
+        assert supply == pytest.approx(spec.supply_target_c(outside, 20.0), abs=1e-6)
+    measured = {row["outside"]: row["flow"] for row in rows(map_panels.measured_flow().query)}
+    assert set(measured) == {-4.5, 3.5, 10.5}
+    for outside, flow in measured.items():
+        on_curve = spec.supply_target_c(outside - 0.5, 20.0)  # the segment's constant temperature
+        # window means: idle minutes of a cycling window pull below, hot-water charges lift above the curve
+        assert on_curve - 1.5 <= flow <= on_curve + 3.0, (outside, flow, on_curve)
