@@ -80,12 +80,12 @@ join.inner(
             }),
     )
     |> map(fn: (r) => ({r with _time: seasonStart, season: season, boundary: "${BOUNDARY}"}))
+    |> set(key: "_measurement", value: "cycling_map")
     // Tags re-appended one by one in sorted order: one series key, the same as line protocol's (see cop.flux).
     |> rename(columns: {boundary: "_tag_boundary", outside_bin: "_tag_outside_bin", season: "_tag_season"})
     |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
     |> map(fn: (r) => ({r with outside_bin: r._tag_outside_bin}))
     |> map(fn: (r) => ({r with season: r._tag_season}))
-    |> set(key: "_measurement", value: "cycling_map")
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",

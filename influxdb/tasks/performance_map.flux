@@ -114,26 +114,18 @@ result =
         fn: (r) =>
             ({r with _time: seasonStart, season: season, cop: r.heat_kwh / r.electric_kwh, hours: float(v: r.windows) * 0.5}),
     )
-    // Tags re-appended one by one in sorted order: one series key, the same as line protocol's (see cop.flux).
-    |> rename(
-        columns: {
-            boundary: "_tag_boundary",
-            category: "_tag_category",
-            flow_bin: "_tag_flow_bin",
-            outside_bin: "_tag_outside_bin",
-            season: "_tag_season",
-            source: "_tag_source",
-        },
-    )
+    |> set(key: "_measurement", value: "performance_map")
+
+// Tags re-appended one by one in sorted order before each to(): one series key, the same as line protocol's (see
+// cop.flux). The flow temperature is written only where windows reported a supply temperature.
+result
+    |> rename(columns: {boundary: "_tag_boundary", category: "_tag_category", flow_bin: "_tag_flow_bin", outside_bin: "_tag_outside_bin", season: "_tag_season", source: "_tag_source"})
     |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
     |> map(fn: (r) => ({r with category: r._tag_category}))
     |> map(fn: (r) => ({r with flow_bin: r._tag_flow_bin}))
     |> map(fn: (r) => ({r with outside_bin: r._tag_outside_bin}))
     |> map(fn: (r) => ({r with season: r._tag_season}))
     |> map(fn: (r) => ({r with source: r._tag_source}))
-    |> set(key: "_measurement", value: "performance_map")
-
-result
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",
@@ -143,6 +135,13 @@ result
     )
 result
     |> filter(fn: (r) => r.flow_heat > 0.0)
+    |> rename(columns: {boundary: "_tag_boundary", category: "_tag_category", flow_bin: "_tag_flow_bin", outside_bin: "_tag_outside_bin", season: "_tag_season", source: "_tag_source"})
+    |> map(fn: (r) => ({r with boundary: r._tag_boundary}))
+    |> map(fn: (r) => ({r with category: r._tag_category}))
+    |> map(fn: (r) => ({r with flow_bin: r._tag_flow_bin}))
+    |> map(fn: (r) => ({r with outside_bin: r._tag_outside_bin}))
+    |> map(fn: (r) => ({r with season: r._tag_season}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
     |> to(
         bucket: "${BUCKET_ROLLUP}",
         org: "${ORG}",
