@@ -104,6 +104,9 @@ TAG_AGG = "agg"  # rollups: mean, min, max, last
 TAG_CODE = "code"
 TAG_PRIORITY = "priority"
 TAG_REASON = "reason"  # why a device value was rejected (REJECT_REASONS)
+TAG_SEASON = "season"  # heating season, "2026/27" (or "2026" when it starts in January)
+TAG_OUTSIDE_BIN = "outside_bin"  # lower edge of a 1 K outside-temperature bin, °C
+TAG_FLOW_BIN = "flow_bin"  # lower edge of a 5 K flow-temperature bin, °C, or "all"
 
 PHASES = ("a", "b", "c", "total")
 HEAT_SOURCES = ("device", "dt_flow", "estimate")  # best first, methodology §8
@@ -539,6 +542,57 @@ DEVICE_CROSSCHECK = MeasurementSpec(
     "Daily cross-check of the device's electricity against the meter (mixed boundary; the tag is the Shelly's).",
 )
 
+PERFORMANCE_MAP = MeasurementSpec(
+    "performance_map",
+    Bucket.ROLLUP,
+    (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY, TAG_SEASON, TAG_OUTSIDE_BIN, TAG_FLOW_BIN),
+    (
+        _f("cop", "none", "Σheat / Σelectricity of the bin's 30-minute windows."),
+        _f("heat_kwh", "kwatth", "Heat of the bin's windows."),
+        _f("electric_kwh", "kwatth", "Electricity of the bin's windows."),
+        _f("hours", "h", "Hours behind the bin (its 30-minute windows x 0.5)."),
+        _f("flow_c", "celsius", "Heat-weighted mean supply temperature of the bin's windows (when reported)."),
+    ),
+    "COP per heating season binned by the window's mean outside temperature (1 K, outside_bin = lower edge) and "
+    "mean supply temperature (5 K, flow_bin = lower edge; all = every flow temperature), from cop_30m and "
+    "hp_temperature, one series per heat source and category, stamped at the season's first local midnight.",
+    {TAG_CATEGORY: ("combined", "running"), TAG_SOURCE: HEAT_SOURCES},
+)
+
+CYCLING_MAP = MeasurementSpec(
+    "cycling_map",
+    Bucket.ROLLUP,
+    (TAG_BOUNDARY, TAG_SEASON, TAG_OUTSIDE_BIN),
+    (
+        _f("hours", "h", "Hours with Shelly minutes in the bin."),
+        _f("starts", "none", "Compressor starts: a minute at or above HPM_COP_STARTING_POWER_W after one below."),
+        _f("run_hours", "h", "Hours at or above the starting power."),
+    ),
+    "Cycling per heating season by the hour's mean outside temperature (1 K, outside_bin = lower edge), from "
+    "energy_minute (Shelly) and hp_temperature, stamped at the season's first local midnight: starts per hour = "
+    "starts / hours, run time per start = run_hours / starts.",
+)
+DEFROST_DAILY = MeasurementSpec(
+    "defrost_daily",
+    Bucket.ROLLUP,
+    (TAG_BOUNDARY,),
+    (
+        _f(
+            "count",
+            "none",
+            "Defrost cycles seen in the data: supply below return while the Shelly shows the unit running.",
+        ),
+        _f("api_count", "none", "Defrost cycles the device's flag (hp_hydraulics.defrost) reported."),
+        _f("minutes", "m", "Minutes in defrost."),
+        _f("electric_kwh", "kwatth", "Shelly electricity during the defrosts."),
+        _f("heat_kwh", "kwatth", "Heat taken back from the heating water (flow x (return - supply) x 1.163)."),
+        _f("share", "percent", "Defrost electricity / the day's Shelly electricity, %."),
+    ),
+    "Defrost cycles per local day (today so far), stamped at local midnight: a minute is in defrost when the "
+    "return is at least 0.5 K above the supply (the cycle runs reversed, taking heat from the water) while the "
+    "mean Shelly power is at or above HPM_COP_STARTING_POWER_W; a cycle is a run of such minutes.",
+)
+
 DERIVED_MEASUREMENTS = (
     ENERGY_MINUTE,
     ENERGY_DAILY,
@@ -548,6 +602,9 @@ DERIVED_MEASUREMENTS = (
     JAZ,
     JAZ_FORECAST,
     DEVICE_CROSSCHECK,
+    PERFORMANCE_MAP,
+    DEFROST_DAILY,
+    CYCLING_MAP,
 )
 
 ALL_MEASUREMENTS: tuple[MeasurementSpec, ...] = RAW_MEASUREMENTS + ROLLUPS + DERIVED_MEASUREMENTS

@@ -10,6 +10,9 @@ Physics, per step of a few seconds:
   output with the supply a few kelvin above the cylinder.
 - In cold humid air the evaporator ices while running; at full ice the unit defrosts for a few minutes by
   reversing the cycle, taking heat from the water (negative heat) with the compressor on.
+- A heating curve above what the radiators need (``curve_shift`` over ``emitter_shift_k``): thermostatic valves
+  throttle the rooms, so less of the building's mass buffers the unit against its minimum output and the
+  on/off band of the deficit shrinks (down to the circuit water's share): the compressor short-cycles.
 - Below the bivalence temperature, when the compressor at full output cannot keep up, the heating rod adds
   3 kW stages. The rod is on the indoor unit's supply, not on the Shelly (boundary H2): it is accounted apart.
 The model knows its true heat and electricity; the meters and the device report what a real unit would.
@@ -60,6 +63,9 @@ class HeatPumpSpec:
     rod_deficit_wh: float = 1500.0
     curve_slope: float = 0.6
     curve_shift: float = 4.0
+    emitter_shift_k: float = 4.0  # the curve shift the radiators need: a higher one throttles the rooms
+    throttle_k: float = 6.0  # excess shift at which only the circuit water still buffers
+    water_buffer_share: float = 0.15  # the circuit water's share of the building's buffer
     supply_min_c: float = 20.0
     supply_max_c: float = 60.0
     dhw_target_c: float = 50.0
@@ -83,6 +89,11 @@ class HeatPumpSpec:
         carnot = (supply_c + 2 + KELVIN) / max(5.0, (supply_c + 2) - (outside_c - 6))
         efficiency = self.carnot_efficiency * (1.0 - 0.3 * (modulation - 0.55) ** 2)
         return min(self.max_cop, efficiency * carnot)
+
+    def buffer_share(self) -> float:
+        """Share of the deficit band the building still offers at this curve (1 with the right curve)."""
+        excess = max(0.0, self.curve_shift - self.emitter_shift_k)
+        return max(self.water_buffer_share, 1.0 - excess / self.throttle_k)
 
     def icing_rate(self, outside_c: float, humidity_pct: float) -> float:
         """Share of full ice gained per running second: none above 6 °C or in dry air, most near 0 °C."""
@@ -153,9 +164,10 @@ class HeatPump:
             return Mode.DHW
         if demand_w <= 0.0:  # summer eco: the circuit does not heat
             return Mode.OFF
-        if self.mode in (Mode.HEATING, Mode.DHW) and self.deficit_wh > spec.deficit_off_wh:
+        band = spec.buffer_share()
+        if self.mode in (Mode.HEATING, Mode.DHW) and self.deficit_wh > spec.deficit_off_wh * band:
             return Mode.HEATING
-        if may_start and self.deficit_wh >= spec.deficit_on_wh:
+        if may_start and self.deficit_wh >= spec.deficit_on_wh * band:
             return Mode.HEATING
         return Mode.OFF
 

@@ -7,7 +7,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
 from collector.changelog.queries import CHANGE_LIST_SQL, CHANGES_AT_SQL, CHANGES_TABLE_SQL
-from grafana.generator import board, panels, queries
+from grafana.generator import board, normalised, panels, queries
 from grafana.generator.efficiency import COP_DAY, by_source
 from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
@@ -103,6 +103,17 @@ def build():  # type: ignore[no-untyped-def]
                 ),
                 24,
                 7,
+            ),
+            (
+                panels.flux_table(
+                    "At equal outside temperature: two weeks before vs after the chosen change",
+                    [normalised.before_after_normalised(CHANGE_VAR)],
+                    "30-min windows binned by outside temperature (1 K); the before weeks weighted to the after "
+                    "weeks' temperatures, so weather does not pass for an effect. COP = Σheat / Σelectricity; "
+                    "± is the 95 % uncertainty from the windows' spread; hours = windows in the compared bins.",
+                ),
+                24,
+                6,
             ),
             (panels.changelog_table("Chosen change", CHANGES_AT_SQL, "All entries of the chosen moment."), 24, 5),
             (panels.changelog_table("Changes in the range", CHANGES_TABLE_SQL, "Newest first."), 24, 10),

@@ -1,8 +1,9 @@
-"""Compressor: speed and modulation, starts per hour and per day, runtime per start, run hours, defrosts."""
+"""Compressor: speed and modulation, starts per hour and per day, runtime per start, run hours, defrosts (flag,
+cycles and energy share)."""
 
 from __future__ import annotations
 
-from grafana.generator import board, panels, queries
+from grafana.generator import board, cycling, defrost, panels, queries
 from grafana.generator.overview import today
 from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
@@ -114,5 +115,9 @@ def build():  # type: ignore[no-untyped-def]
                 24,
                 5,
             ),
+            (cycling.hint_panel(), 24, 4),
+            (cycling.table_panel(), 24, 8),
+            (defrost.cycles_panel(), 12, 8),
+            (defrost.share_panel(), 12, 8),
         ],
     )

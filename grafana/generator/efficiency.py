@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import stat
 
-from grafana.generator import board, panels, queries
+from grafana.generator import board, panels, performance_map, queries
 from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
 
@@ -191,6 +191,10 @@ def build():  # type: ignore[no-untyped-def]
                 24,
                 8,
             ),
+            (performance_map.curve_panel(), 12, 8),
+            (performance_map.hours_panel(), 12, 8),
+            (performance_map.flow_panel(), 24, 8),
+            (performance_map.map_panel(), 24, 9),
             (
                 panels.time_series(
                     "Monthly COP (last year)", [monthly_cop()], "Σheat / Σelectricity per local month.", bars=True

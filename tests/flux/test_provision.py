@@ -31,6 +31,9 @@ TASK_NAMES = {
     "hpm-cop",
     "hpm-jaz",
     "hpm-device-crosscheck",
+    "hpm-performance-map",
+    "hpm-defrost",
+    "hpm-cycling",
 }
 
 

@@ -27,6 +27,9 @@ OPEN_TAG_VALUES = {
     schema.TAG_CODE: ("F.160",),
     schema.TAG_PRIORITY: ("error",),
     schema.TAG_SOURCE: schema.HEAT_SOURCES[:2],
+    schema.TAG_SEASON: ("2026/27",),
+    schema.TAG_OUTSIDE_BIN: ("-3", "2"),
+    schema.TAG_FLOW_BIN: ("35", "all"),
 }
 SENSOR_BASE = {"outside": 2.0, "dhw": 48.0, "dhw_target": 50.0, "return": 30.0, "room": 21.0}
 STRINGS = {"state": "ok", "phase": "ready", "valve_position": "heating", "message": "reboot"}
