@@ -40,6 +40,7 @@ from tests.viessmann import dumps
 COLUMNS = ("cases", "escaped", "out_of_contract", "implausible", "counter_decreases", "hangs")
 START = 1_790_000_000.0
 SHELLY_TIMEOUT = 0.25
+VIESSMANN_HANG_S = 5.0  # no network: a poll is milliseconds of parsing
 HANG_SLACK_S = 2.0  # a poll may take its requests' deadlines plus this (a shared, busy CPU) before it is a hang
 
 # Values a corrupted device or API sends in place of a good one.
@@ -413,13 +414,7 @@ def _fuzz_shelly_profile(
                     emulator.advance(clock.t)
                     emulator.set_power(rng.uniform(-500, 4000), rng.uniform(0, 1500), rng.uniform(0, 800))
                 requests_before = mutator.requests
-                begun = time.perf_counter()
-                try:
-                    points = source.poll()
-                except Exception as error:
-                    tally.add("escaped", f"{profile} case {case}: {type(error).__name__}: {error}")
-                    points = []
-                took = time.perf_counter() - begun
+                points, took = poll_once(source, tally, f"{profile} case {case}")
                 requests = mutator.requests - requests_before
                 if took > (requests + 1) * 2 * SHELLY_TIMEOUT + HANG_SLACK_S:  # +1: a request cut off unseen
                     tally.add("hangs", f"{profile} case {case}: {took:.1f} s for {requests} requests")
@@ -430,6 +425,17 @@ def _fuzz_shelly_profile(
             source.close()
     finally:
         emulator.stop()
+
+
+def poll_once(source: ShellySource | ViessmannSource, tally: Tally, case: str) -> tuple[list[Point], float]:
+    """One poll: its points (none when an exception escaped, which is counted) and how long it took."""
+    begun = time.perf_counter()
+    try:
+        points = source.poll()
+    except Exception as error:
+        tally.add("escaped", f"{case}: {type(error).__name__}: {error}")
+        points = []
+    return points, time.perf_counter() - begun
 
 
 class _Clock:
@@ -561,13 +567,8 @@ def fuzz_viessmann(cases: int, seed: int, data_dir: Path, *, rate: float = 0.6) 
                 if source.due(clock.t):
                     break
                 clock.t = max(clock.t + 1, source._next_attempt)
-            begun = time.perf_counter()
-            try:
-                points = source.poll()
-            except Exception as error:
-                tally.add("escaped", f"{name} case {case}: {type(error).__name__}: {error}")
-                points = []
-            if time.perf_counter() - begun > 5.0:
+            points, took = poll_once(source, tally, f"{name} case {case}")
+            if took > VIESSMANN_HANG_S:
                 tally.add("hangs", f"{name} case {case}")
             check_points(points, clock.t, tally, device_tags)
             counters.check(points, tally)
