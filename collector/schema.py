@@ -109,6 +109,17 @@ PHASES = ("a", "b", "c", "total")
 HEAT_SOURCES = ("device", "dt_flow", "estimate")  # best first, methodology §8
 AGGS = ("mean", "min", "max", "last")
 
+# --- the meter's physical limits: the counter rule (collector/metrics/counter.py, energy_minute.flux) ---------
+COUNTER_DROP_TOLERANCE_WH = 0.01  # counters have 2 decimals: a smaller drop is rounding, not a reset
+METER_VOLTAGE_MAX_V = 253.0  # 230 V + 10 % (EN 50160)
+METER_BOUND_MARGIN = 1.2  # over the rated current: what a counter may rise by before it counts as a jump
+
+
+def meter_max_power_w(rated_current_a: float, phases: int = 3) -> float:
+    """The most a meter's counter can carry: phases x rated current x highest voltage, with a margin, W."""
+    return phases * rated_current_a * METER_VOLTAGE_MAX_V * METER_BOUND_MARGIN
+
+
 # --- raw: Shelly Pro 3EM ------------------------------------------------------------------------------
 SHELLY_POWER = MeasurementSpec(
     "shelly_power",
@@ -417,9 +428,18 @@ ENERGY_MINUTE = MeasurementSpec(
     (
         _f("wh", "watth", "Energy booked in the minute (an interval's energy goes to the minute of its first sample)."),
         _f("seconds", "s", "Seconds of sampling intervals booked in the minute (coverage)."),
+        _f("resets", "none", "Electric only: intervals whose counter dropped, booked from the power samples."),
+        _f(
+            "clamped",
+            "none",
+            "Electric only: counter rises above the meter's bound, or device minute records "
+            "outside [0, bound], booked from the power samples or clamped.",
+        ),
+        _f("glitches", "none", "Electric only: single counter samples below their neighbours, skipped."),
     ),
     "Energy per minute, stamped at the minute start, the base of daily energies and COPs: kind=electric "
-    "(source=shelly: counter increments, or the device's backfilled minute), kind=heat (source=device: compressor "
+    "(source=shelly: counter increments under the counter rule, or the device's backfilled minute; the counts of "
+    "resets, clamps and glitches say where the rule stepped in), kind=heat (source=device: compressor "
     "heat output, dt_flow: flow x dT x 1.163, estimate: modulation x rated power), each poll held over the minutes "
     "up to the next one within 15 min.",
     {TAG_KIND: ("electric", "heat"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
@@ -485,12 +505,13 @@ JAZ = MeasurementSpec(
         _f("jaz", "none", "Σheat / Σelectricity over the period (SPF)."),
         _f("heat_kwh", "kwatth", "Heat in the period."),
         _f("electric_kwh", "kwatth", "Electricity in the period."),
-        _f("coverage", "percent", "Days with data / days in the period so far, %."),
-        _f("days", "d", "Days with data in the period.", Kind.INT),
+        _f("coverage", "percent", "Time both energies covered on the counted days / time of the period so far, %."),
+        _f("days", "d", "Complete days counted in the period.", Kind.INT),
     ),
-    "Annual performance factor over complete local days that have both heat (source device or dt_flow, never "
-    "the estimate) and Shelly electricity, stamped at today's local midnight; status=full above 330 days of data, "
-    "else provisional.",
+    "Annual performance factor over complete local days (finished, both energies covering >= "
+    "HPM_COP_MIN_COVERAGE of the day) that have both heat (source device or dt_flow, never the estimate) and "
+    "Shelly electricity, stamped at today's local midnight; status=full above 330 days of covered time, else "
+    "provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )
 JAZ_FORECAST = MeasurementSpec(

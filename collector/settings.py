@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         gt=0,
         description="A sampling gap longer than this is filled from the device's 1-minute history.",
     )
+    shelly_rated_current_a: float = Field(
+        120.0,
+        gt=0,
+        le=1000,
+        description="Rated current per phase of the meter's clamps (Pro 3EM: 120 A, Pro 3EM-400: 400 A); bounds "
+        "what a counter may rise by in an interval.",
+    )
 
     # --- Viessmann ----------------------------------------------------------------------------------
     viessmann_client_id: SecretStr | None = Field(

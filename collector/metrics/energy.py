@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from collector.metrics.counter import CounterSample, book_counter, book_minute_record
 from collector.metrics.heat import heat_minutes
 from collector.metrics.params import Params
 from collector.metrics.series import (
@@ -19,6 +20,7 @@ from collector.metrics.series import (
     minute_of,
     month_start,
     samples,
+    sum_by,
     windows,
 )
 from collector.points import Point
@@ -26,25 +28,58 @@ from collector.points import Point
 Minutes = dict[int, tuple[float, float]]  # minute start ns -> (Wh, seconds covered)
 
 
-def counter_deltas(counter: Sequence[Sample], start: int, max_gap_s: int) -> list[tuple[int, float, int]]:
-    """Reset-safe counter increments: after a drop (reset) the increment is the new reading itself."""
-    return [
-        (t, v1 - v0 if v1 >= v0 else v1, seconds)
-        for t, v0, v1, seconds in intervals(counter, start, lambda s: s <= max_gap_s)
-    ]
+ElectricMinutes = dict[int, tuple[float, float, float, float, float]]  # minute -> Wh, s, resets, clamped, glitches
 
 
-def electric_minutes(points: Sequence[Point], start: int, stop: int, params: Params) -> Minutes:
-    counter = samples(points, "shelly_energy", "imported", phase="total")
-    counter = in_range(counter, start, stop)
-    minutes: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for t, wh, seconds in counter_deltas(counter, start, params.shelly_max_gap_s):
-        minutes[minute_of(t)][0] += wh
-        minutes[minute_of(t)][1] += seconds
-    result = {t: (wh, seconds) for t, (wh, seconds) in minutes.items()}
-    for t, wh in in_range(samples(points, "shelly_energy_minute", "imported", phase="total"), start, stop):
-        result[t] = (wh, 60.0)  # the device's own minute record replaces the sampled one
-    return result
+def counter_series(points: Sequence[Point], start: int, stop: int) -> dict[str, list[CounterSample]]:
+    """Per device, the total import counter with the power sampled with it (a later point of the same series and
+    time overwrites, as in InfluxDB)."""
+    found: dict[str, dict[int, list[float | None]]] = defaultdict(dict)
+    for p in points:
+        tags = dict(p.tags)
+        if p.measurement not in ("shelly_energy", "shelly_power") or tags.get("phase") != "total":
+            continue
+        field = "imported" if p.measurement == "shelly_energy" else "power"
+        for name, value in p.fields:
+            if name == field and start <= p.time_ns < stop:
+                row = found[tags.get("device", "")].setdefault(p.time_ns, [None, None])
+                row[0 if field == "imported" else 1] = float(value)
+    return {
+        device: [CounterSample(t, v, w) for t, (v, w) in sorted(rows.items()) if v is not None]
+        for device, rows in found.items()
+    }
+
+
+def minute_records(points: Sequence[Point], start: int, stop: int) -> dict[int, float]:
+    """The devices' own 1-minute records of the total import per minute: one per device and minute (a record
+    written twice overwrites, as in InfluxDB), those of two devices (a replaced meter) add up."""
+    records: dict[tuple[str, int], float] = {}
+    for p in points:
+        tags = dict(p.tags)
+        if p.measurement == "shelly_energy_minute" and tags.get("phase") == "total" and start <= p.time_ns < stop:
+            for name, value in p.fields:
+                if name == "imported":
+                    records[(tags.get("device", ""), p.time_ns)] = float(value)
+    return sum_by(((t, wh) for (_, t), wh in records.items()), minute_of)
+
+
+def electric_minutes(points: Sequence[Point], start: int, stop: int, params: Params) -> ElectricMinutes:
+    minutes: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
+    for series in counter_series(points, start, stop).values():
+        booked, skipped = book_counter(series, start, params.shelly_max_gap_s, params.meter_max_w)
+        for b in booked:
+            row = minutes[minute_of(b.t)]
+            row[0] += b.wh
+            row[1] += b.seconds
+            row[2] += b.reset
+            row[3] += b.clamped
+        for t in skipped:
+            minutes[minute_of(t)][4] += 1
+    for t, wh in minute_records(points, start, stop).items():  # the device's own record replaces the sampled one
+        bounded, clamped = book_minute_record(wh, params.meter_max_w)
+        row = minutes[t]
+        row[0], row[1], row[3] = bounded, 60.0, row[3] + clamped
+    return {t: (row[0], row[1], row[2], row[3], row[4]) for t, row in minutes.items()}
 
 
 def energy_window(now: int, params: Params) -> tuple[int, int]:
@@ -55,11 +90,19 @@ def energy_window(now: int, params: Params) -> tuple[int, int]:
 
 def energy_minute(points: Sequence[Point], now: int, params: Params) -> list[Point]:
     start, stop = energy_window(now, params)
-    series = {("electric", "shelly"): electric_minutes(points, start, stop, params)}
-    series.update({("heat", source): rows for source, rows in heat_minutes(points, start, stop, now, params).items()})
-    return [
-        derived("energy_minute", {"kind": kind, "source": source}, {"wh": wh, "seconds": seconds}, t)
-        for (kind, source), rows in series.items()
+    electric = [
+        derived(
+            "energy_minute",
+            {"kind": "electric", "source": "shelly"},
+            {"wh": wh, "seconds": seconds, "resets": resets, "clamped": clamped, "glitches": glitches},
+            t,
+        )
+        for t, (wh, seconds, resets, clamped, glitches) in electric_minutes(points, start, stop, params).items()
+    ]
+    heat = heat_minutes(points, start, stop, now, params)
+    return electric + [
+        derived("energy_minute", {"kind": "heat", "source": source}, {"wh": wh, "seconds": seconds}, t)
+        for source, rows in heat.items()
         for t, (wh, seconds) in rows.items()
     ]
 

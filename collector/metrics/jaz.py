@@ -11,6 +11,7 @@ from collector.points import Point
 
 JAZ_SOURCES = ("device", "dt_flow")  # never the estimate (methodology §8)
 DAY_NS = 86_400_000_000_000
+NS = 1_000_000_000
 
 
 def day_count(start: int, stop: int) -> int:
@@ -18,16 +19,31 @@ def day_count(start: int, stop: int) -> int:
     return (stop - start + DAY_NS // 2) // DAY_NS
 
 
-def _paired(points: Sequence[Point], source: str) -> dict[int, tuple[float, float]]:
-    """Day -> (heat kWh, Shelly electric kWh) for the days that have both."""
-    heat = dict(samples(points, "energy_daily", "kwh", kind="heat", usage="total", source=source))
-    electric = dict(samples(points, "energy_daily", "kwh", kind="electric", usage="total", source="shelly"))
-    return {t: (heat[t], electric[t]) for t in sorted(heat.keys() & electric.keys())}
+def _paired(points: Sequence[Point], source: str, params: Params) -> dict[int, tuple[float, float, float]]:
+    """Day -> (heat kWh, Shelly electric kWh, seconds both cover) for the days both cover >= the minimum
+    coverage (a day the meter half missed would pair a whole day's heat with half its electricity)."""
+
+    def daily(field: str, kind: str, source: str) -> dict[int, float]:
+        return dict(samples(points, "energy_daily", field, kind=kind, usage="total", source=source))
+
+    heat, electric = daily("kwh", "heat", source), daily("kwh", "electric", "shelly")
+    heat_cov, electric_cov = daily("coverage", "heat", source), daily("coverage", "electric", "shelly")
+    heat_h, electric_h = daily("hours", "heat", source), daily("hours", "electric", "shelly")
+    return {
+        t: (heat[t], electric[t], min(heat_h[t], electric_h[t]) * 3600.0)
+        for t in sorted(heat.keys() & electric.keys() & heat_cov.keys() & electric_cov.keys())
+        if t in heat_h and t in electric_h
+        if heat_cov[t] >= params.min_coverage_pct and electric_cov[t] >= params.min_coverage_pct
+    }
 
 
-def _total(days: dict[int, tuple[float, float]], start: int, stop: int) -> tuple[float, float, int]:
+def _total(days: dict[int, tuple[float, float, float]], start: int, stop: int) -> tuple[float, float, int]:
     inside = [value for t, value in days.items() if start <= t < stop]
-    return sum(h for h, _ in inside), sum(e for _, e in inside), len(inside)
+    return sum(h for h, _, _ in inside), sum(e for _, e, _ in inside), len(inside)
+
+
+def _covered(days: dict[int, tuple[float, float, float]], start: int, stop: int) -> float:
+    return sum(c for t, (_, _, c) in days.items() if start <= t < stop)
 
 
 def season_start(today: int, params: Params) -> int:
@@ -46,22 +62,23 @@ def jaz(points: Sequence[Point], now: int, params: Params) -> list[Point]:
     }
     out = []
     for source in JAZ_SOURCES:
-        days = _paired(points, source)
+        days = _paired(points, source, params)
         for name, start in periods.items():
             heat, electric, count = _total(days, start, today)
+            covered = _covered(days, start, today)
             if count == 0 or electric < params.min_electric_kwh:
                 continue
             tags = {
                 "period": name,
                 "source": source,
                 "boundary": params.boundary,
-                "status": "full" if count > params.full_year_days else "provisional",
+                "status": "full" if covered / 86400.0 > params.full_year_days else "provisional",
             }
             fields = {
                 "jaz": heat / electric,
                 "heat_kwh": heat,
                 "electric_kwh": electric,
-                "coverage": count / day_count(start, today) * 100.0,
+                "coverage": covered / ((today - start) / NS) * 100.0,
                 "days": count,
             }
             out.append(derived("jaz", tags, fields, today))
@@ -74,7 +91,7 @@ def jaz(points: Sequence[Point], now: int, params: Params) -> list[Point]:
     return out
 
 
-def jaz_forecast(days: dict[int, tuple[float, float]], today: int, params: Params) -> tuple[float, float] | None:
+def jaz_forecast(days: dict[int, tuple[float, float, float]], today: int, params: Params) -> tuple[float, float] | None:
     """(heat, electricity) of the whole year: the year so far plus last year's rest of the year when those days
     are covered well enough (scaled up to all of them), else the year so far scaled to the whole year."""
     tz = params.tz

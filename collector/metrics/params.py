@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from collector.schema import COUNTER_DROP_TOLERANCE_WH, meter_max_power_w
 from collector.settings import Settings
 
 GAP_RULE_S = 900  # methodology §3: a gap shorter than 15 min is bridged by holding the last value
@@ -23,6 +24,7 @@ class Params:
     max_gap_s: int = GAP_RULE_S
     season_start_month: int = 9
     full_year_days: int = FULL_YEAR_DAYS
+    meter_max_w: float = meter_max_power_w(120.0)  # the counter rule's bound (all phases)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -38,6 +40,7 @@ class Params:
             boundary=settings.system_boundary,
             shelly_max_gap_s=round(settings.shelly_backfill_gap_seconds),
             season_start_month=settings.heating_season_start_month,
+            meter_max_w=meter_max_power_w(settings.shelly_rated_current_a),
         )
 
     def template_values(self) -> dict[str, str]:
@@ -52,4 +55,6 @@ class Params:
             "MAX_GAP_S": str(self.max_gap_s),
             "SEASON_OFFSET_MONTHS": str(self.season_start_month - 1),
             "FULL_YEAR_DAYS": str(self.full_year_days),
+            "METER_MAX_W": repr(float(self.meter_max_w)),
+            "COUNTER_DROP_TOLERANCE_WH": repr(COUNTER_DROP_TOLERANCE_WH),
         }

@@ -20,6 +20,7 @@ from collector.settings import Settings
 from collector.sim.features import MODEL_ID, ROLES, features_response
 from collector.sim.heatpump import Step
 from collector.sim.installation import Installation
+from collector.sim.meter_state import MeterStateFile
 from collector.sources.base import Clock
 from collector.sources.shelly.emulator import ShellyEmulator
 from collector.sources.viessmann.offline import OfflineOAuthManager
@@ -50,6 +51,11 @@ class Simulation:
         password = settings.shelly_password.get_secret_value() if settings.shelly_password else None
         # The emulator's clock is the model's: requests only ever integrate power the model has produced.
         self.emulator = ShellyEmulator(profile="triphase", password=password, clock=lambda: self.installation.t)
+        self._meter_state = MeterStateFile(settings.data_dir)
+        saved = self._meter_state.load()
+        if saved is not None:  # the meter kept its counters while the collector was down
+            self.emulator.restore_counters(saved)
+        self._saved_minute = self.installation.t // 60
         self._feed(self.installation.last)
         self.shelly_settings_overrides: dict[str, Any] = {"shelly_host": self.emulator.start()}
         self.viessmann_oauth_manager = OfflineOAuthManager(self._features, model_id=MODEL_ID, roles=list(ROLES))
@@ -70,6 +76,9 @@ class Simulation:
             for t, step in self.installation.advance(until):
                 self._feed(step)
                 self.emulator.advance(t + self.installation.step_s)
+            if self.installation.t // 60 != self._saved_minute:
+                self._saved_minute = self.installation.t // 60
+                self._meter_state.save(self.emulator.counter_state())
 
     def _feed(self, step: Step) -> None:
         a, b, c = phase_powers(step, self.installation.spec.standby_w)
@@ -81,6 +90,8 @@ class Simulation:
             return features_response(self.installation)
 
     def close(self) -> None:
+        with self._lock:
+            self._meter_state.save(self.emulator.counter_state())
         self.emulator.stop()
 
 

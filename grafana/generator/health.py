@@ -3,7 +3,7 @@ latency, failures and the collector's resources."""
 
 from __future__ import annotations
 
-from grafana.generator import board, panels, queries
+from grafana.generator import board, counter_rule, panels, queries
 from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
 
@@ -158,5 +158,6 @@ def build():  # type: ignore[no-untyped-def]
                 12,
                 8,
             ),
+            (counter_rule.panel(), 12, 4),
         ],
     )

@@ -1,9 +1,10 @@
 // Raw -> energy per minute (measurement energy_minute, fields wh and seconds covered), the base of the
 // daily energies and the COPs. Booking rule (shared with collector/metrics): the energy of the interval from a
 // sample to the next one is booked in the minute of the sample, where the value (and the running state) was seen.
-// - electric (source shelly): reset-safe differences of the cumulative import counter, only across sampling
-//   intervals <= ${SHELLY_MAX_GAP_S} s; a minute the device history backfilled (shelly_energy_minute) replaces the
-//   counter minute.
+// - electric (source shelly): differences of the cumulative import counter under the counter rule (below), only
+//   across sampling intervals <= ${SHELLY_MAX_GAP_S} s; a minute the device history backfilled
+//   (shelly_energy_minute, clamped to [0, the bound of a minute]) replaces the counter minute. resets, clamped and
+//   glitches count where the rule stepped in.
 // - heat: 1-minute means of the inputs, each held over the following minutes until the next minute with data if
 //   that comes within ${MAX_GAP_S} s (the gap rule), so every covered minute has its heat; device = compressor heat
 //   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power.
@@ -21,42 +22,117 @@ stop = date.truncate(t: now(), unit: 1m)
 start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
 raw = "${BUCKET_RAW}"
 
-counter =
+// The counter rule (collector/metrics/counter.py): per device, a sample below the one before it while the one after
+// it is back at least there is a glitch and skipped; then per interval a rise within the meter's bound
+// (${METER_MAX_W} W x seconds) books the rise, a drop beyond ${COUNTER_DROP_TOLERANCE_WH} Wh (a reset, to 0 or
+// anywhere) or a rise above the bound books the power sample x seconds instead, never the new reading.
+samples =
     from(bucket: raw)
         |> range(start: start, stop: stop)
-        |> filter(fn: (r) => r._measurement == "shelly_energy" and r._field == "imported" and r.phase == "total")
-        |> group()
+        |> filter(
+            fn: (r) =>
+                (r._measurement == "shelly_energy" and r._field == "imported" or r._measurement == "shelly_power"
+                    and
+                    r._field == "power") and r.phase == "total",
+        )
+        |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value), device: r.device}))
+        |> group(columns: ["device"])
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> filter(fn: (r) => exists r.imported)
+        |> map(fn: (r) => ({r with prev: r.imported, after: r.imported}))
+        |> sort(columns: ["_time"])
+        |> difference(columns: ["prev"], keepFirst: true)
         |> sort(columns: ["_time"], desc: true)
-        |> map(fn: (r) => ({_time: r._time, _value: r._value, reading: r._value, next: int(v: r._time)}))
-        // newest first: the difference to the previous row is this sample minus the next one
-        |> difference(columns: ["_value", "next"], keepFirst: true)
-        |> filter(fn: (r) => exists r.next and -r.next / 1000000000 <= ${SHELLY_MAX_GAP_S})
+        |> difference(columns: ["after"], keepFirst: true)
+        // prev = this - the one before, after = this - the one after; across = the one after - the one before
+        |> map(
+            fn: (r) =>
+                ({r with glitch:
+                        if exists r.prev and exists r.after then
+                            r.prev < -0.000001 and r.prev - r.after >= -0.000001
+                        else
+                            false,
+                }),
+        )
+glitches =
+    samples
+        |> filter(fn: (r) => r.glitch)
+        |> map(fn: (r) => ({_time: r._time, _value: 1.0}))
+counter =
+    samples
+        |> filter(fn: (r) => not r.glitch)
+        // keep device: the differences stay within one meter's series (a replaced meter starts its own)
         |> map(
             fn: (r) =>
                 ({
                     _time: r._time,
-                    // reset-safe: after a drop the increment is the next reading itself
-                    wh: if r._value <= 0.0 then -r._value else r.reading - r._value,
-                    seconds: float(v: -r.next / 1000000000),
+                    device: r.device,
+                    _value: r.imported,
+                    reading: r.imported,
+                    power: r.power,
+                    next: int(v: r._time),
                 }),
         )
-counterMinutes = (field, column) =>
-    counter
+        // newest first: the difference to the previous row is this sample minus the next one
+        |> difference(columns: ["_value", "next"], keepFirst: true)
+        |> filter(fn: (r) => exists r.next and -r.next / 1000000000 <= ${SHELLY_MAX_GAP_S})
+        |> map(
+            fn: (r) => {
+                seconds = float(v: -r.next / 1000000000)
+                bound = ${METER_MAX_W} * seconds / 3600.0
+                watts = if exists r.power then r.power else 0.0
+                fromPower = (if watts < 0.0 then 0.0 else if watts > ${METER_MAX_W} then ${METER_MAX_W} else watts)
+                    * seconds / 3600.0
+                rise = -r._value
+                reset = rise < -${COUNTER_DROP_TOLERANCE_WH}
+                clamped = rise > bound
+
+                return {
+                    _time: r._time,
+                    wh: if reset or clamped then fromPower else if rise < 0.0 then 0.0 else rise,
+                    seconds: seconds,
+                    resets: if reset then 1.0 else 0.0,
+                    clamped: if clamped then 1.0 else 0.0,
+                }
+            },
+        )
+counterMinutes = (tables=<-, field, column) =>
+    tables
         |> map(fn: (r) => ({_time: r._time, _value: column(r: r)}))
+        |> group()
         |> aggregateWindow(every: 1m, fn: sum, timeSrc: "_start", createEmpty: false, location: timezone.utc)
         |> set(key: "_field", value: field)
+minuteBound = ${METER_MAX_W} * 60.0 / 3600.0
 backfill =
     from(bucket: raw)
         |> range(start: start, stop: stop)
         |> filter(fn: (r) => r._measurement == "shelly_energy_minute" and r._field == "imported" and r.phase == "total")
         |> group()
-        |> map(fn: (r) => ({_time: r._time, _value: r._value, _field: "backfill_wh"}))
+        // two devices (a replaced meter) in one minute: their records add up
+        |> aggregateWindow(every: 1m, fn: sum, timeSrc: "_start", createEmpty: false, location: timezone.utc)
+        |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)}))
+backfillClamped =
+    backfill
+        |> filter(fn: (r) => r._value < 0.0 or r._value > minuteBound)
+        |> map(fn: (r) => ({_time: r._time, _value: 1.0, _field: "backfill_clamped"}))
 electric =
     union(
         tables: [
-            counterMinutes(field: "counter_wh", column: (r) => r.wh),
-            counterMinutes(field: "counter_s", column: (r) => r.seconds),
-            backfill,
+            counter |> counterMinutes(field: "counter_wh", column: (r) => r.wh),
+            counter |> counterMinutes(field: "counter_s", column: (r) => r.seconds),
+            counter |> counterMinutes(field: "resets", column: (r) => r.resets),
+            counter |> counterMinutes(field: "counter_clamped", column: (r) => r.clamped),
+            glitches |> counterMinutes(field: "glitches", column: (r) => r._value),
+            backfill
+                |> map(
+                    fn: (r) =>
+                        ({
+                            _time: r._time,
+                            _value: if r._value < 0.0 then 0.0 else if r._value > minuteBound then minuteBound else r._value,
+                            _field: "backfill_wh",
+                        }),
+                ),
+            backfillClamped,
         ],
     )
         |> group()
@@ -67,8 +143,15 @@ electric =
                     _time: r._time,
                     kind: "electric",
                     source: "shelly",
-                    wh: if exists r.backfill_wh then r.backfill_wh else r.counter_wh,
-                    seconds: if exists r.backfill_wh then 60.0 else r.counter_s,
+                    // a minute with only a skipped glitch sample books nothing
+                    wh: if exists r.backfill_wh then r.backfill_wh else if exists r.counter_wh then r.counter_wh else 0.0,
+                    seconds: if exists r.backfill_wh then 60.0 else if exists r.counter_s then r.counter_s else 0.0,
+                    resets: if exists r.resets then r.resets else 0.0,
+                    clamped:
+                        (if exists r.counter_clamped then r.counter_clamped else 0.0)
+                            +
+                            (if exists r.backfill_clamped then r.backfill_clamped else 0.0),
+                    glitches: if exists r.glitches then r.glitches else 0.0,
                 }),
         )
 
@@ -162,9 +245,23 @@ heatMinutes = (source, complete, power) => {
             )
 }
 
+// to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record literal's
+// column order varies between runs, which would split one series in two. Re-append the tags one by one in sorted
+// order: one series key, the same as line protocol's. Electric minutes carry the counter rule's counts.
+electric
+    |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
+    |> rename(columns: {kind: "_tag_kind", source: "_tag_source"})
+    |> map(fn: (r) => ({r with kind: r._tag_kind}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["kind", "source"],
+        fieldFn: (r) =>
+            ({"wh": r.wh, "seconds": r.seconds, "resets": r.resets, "clamped": r.clamped, "glitches": r.glitches}),
+    )
 union(
     tables: [
-        electric,
         heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production),
         heatMinutes(
             source: "dt_flow",
@@ -179,9 +276,6 @@ union(
     ],
 )
     |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
-    // to() writes tags in the table's column order and InfluxDB takes that order as the series key; a record
-    // literal's column order varies between runs, which would split one series in two. Re-append the tags one by one
-    // in sorted order: one series key, the same as line protocol's.
     |> rename(columns: {kind: "_tag_kind", source: "_tag_source"})
     |> map(fn: (r) => ({r with kind: r._tag_kind}))
     |> map(fn: (r) => ({r with source: r._tag_source}))

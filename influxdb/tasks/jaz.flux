@@ -1,11 +1,14 @@
 // Annual performance factor (JAZ/SPF) from energy_daily over complete local days, per heat source (device or
-// dt_flow, never the estimate, never mixed): sum(heat) / sum(Shelly electricity) over the days that have both.
-// Periods: ytd (since 1 January), rolling365 (the last 365 days), season (since the 1st of the heating season's
-// first month). Stamped at today's local midnight. coverage = days with data / days in the period so far, %;
-// status = full with more than ${FULL_YEAR_DAYS} days of data, else provisional.
+// dt_flow, never the estimate, never mixed): sum(heat) / sum(Shelly electricity) over the finished days both of
+// which cover >= ${MIN_COVERAGE} % of the day (a day the meter half missed would pair a whole day's heat with half
+// its electricity). Periods: ytd (since 1 January), rolling365 (the last 365 days), season (since the 1st of the
+// heating season's first month). Stamped at today's local midnight. coverage = time both energies covered on the
+// counted days / time of the period so far, %; status = full with more than ${FULL_YEAR_DAYS} days of covered
+// time, else provisional.
 // Forecast (jaz_forecast, estimate=true): the year so far plus last year's days from today to 31 December when
 // they cover >= ${MIN_COVERAGE} % of those days (seasonal), else the year so far scaled to the whole year.
 import "date"
+import "math"
 import "timezone"
 
 option task = {name: "hpm-jaz", every: 1h, offset: 6m}
@@ -26,31 +29,51 @@ daily =
         |> range(start: first, stop: today)
         |> filter(
             fn: (r) =>
-                r._measurement == "energy_daily" and r._field == "kwh" and r.usage == "total"
+                r._measurement == "energy_daily" and (r._field == "kwh" or r._field == "hours" or r._field
+                        ==
+                        "coverage") and r.usage == "total"
                     and
                     (r.kind == "heat" and (r.source == "device" or r.source == "dt_flow") or r.kind == "electric"
                         and
                         r.source == "shelly"),
         )
-// One row per day and heat source with both energies.
+// One row per complete day and heat source with both energies: heat, electric (kWh), covered (seconds both cover).
 paired = (source) =>
     daily
         |> filter(fn: (r) => r.kind == "electric" or r.source == source)
-        |> map(fn: (r) => ({_time: r._time, _value: r._value, kind: r.kind, source: source}))
+        |> map(fn: (r) => ({_time: r._time, _value: r._value, name: r.kind + "_" + r._field, source: source}))
         |> group(columns: ["source"])
-        |> pivot(rowKey: ["_time"], columnKey: ["kind"], valueColumn: "_value")
-        |> filter(fn: (r) => exists r.heat and exists r.electric)
+        |> pivot(rowKey: ["_time"], columnKey: ["name"], valueColumn: "_value")
+        |> filter(
+            fn: (r) =>
+                exists r.heat_kwh and exists r.electric_kwh and exists r.heat_coverage and exists r.electric_coverage
+                    and
+                    exists r.heat_hours and exists r.electric_hours and r.heat_coverage >= ${MIN_COVERAGE}
+                    and
+                    r.electric_coverage >= ${MIN_COVERAGE},
+        )
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    source: r.source,
+                    heat: r.heat_kwh,
+                    electric: r.electric_kwh,
+                    covered: math.mMin(x: r.heat_hours, y: r.electric_hours) * 3600.0,
+                }),
+        )
 both = union(tables: [paired(source: "device"), paired(source: "dt_flow")])
 total = (tables=<-, from, to) =>
     tables
         |> filter(fn: (r) => r._time >= from and r._time < to)
         |> reduce(
-            identity: {heat_kwh: 0.0, electric_kwh: 0.0, days: 0},
+            identity: {heat_kwh: 0.0, electric_kwh: 0.0, days: 0, covered: 0.0},
             fn: (r, accumulator) =>
                 ({
                     heat_kwh: accumulator.heat_kwh + r.heat,
                     electric_kwh: accumulator.electric_kwh + r.electric,
                     days: accumulator.days + 1,
+                    covered: accumulator.covered + r.covered,
                 }),
         )
 period = (name, from) =>
@@ -65,11 +88,11 @@ period = (name, from) =>
                     period: name,
                     source: r.source,
                     boundary: "${BOUNDARY}",
-                    status: if r.days > ${FULL_YEAR_DAYS} then "full" else "provisional",
+                    status: if r.covered / 86400.0 > float(v: ${FULL_YEAR_DAYS}) then "full" else "provisional",
                     jaz: r.heat_kwh / r.electric_kwh,
                     heat_kwh: r.heat_kwh,
                     electric_kwh: r.electric_kwh,
-                    coverage: float(v: r.days) / float(v: days(from: from, to: today)) * 100.0,
+                    coverage: r.covered / (float(v: int(v: today) - int(v: from)) / 1000000000.0) * 100.0,
                     days: r.days,
                 }),
         )

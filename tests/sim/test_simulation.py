@@ -21,9 +21,9 @@ class WallClock:
         return self.now
 
 
-def test_clock_catches_up_fast_then_follows_real_time() -> None:
+def test_clock_catches_up_fast_then_follows_real_time(tmp_path) -> None:
     wall = WallClock(1_795_000_000.0)
-    settings = Settings(_env_file=None, simulation_speed=100, simulation_catchup_hours=2)
+    settings = Settings(_env_file=None, simulation_speed=100, simulation_catchup_hours=2, data_dir=tmp_path)
     simulation = start_simulation(settings, wall)
     try:
         assert simulation.clock() == wall.now - 7200
@@ -37,9 +37,9 @@ def test_clock_catches_up_fast_then_follows_real_time() -> None:
         simulation.close()
 
 
-def test_a_real_device_beside_a_simulated_one_keeps_real_time() -> None:
+def test_a_real_device_beside_a_simulated_one_keeps_real_time(tmp_path) -> None:
     wall = WallClock(1_795_000_000.0)
-    settings = Settings(_env_file=None, simulation_speed=100, shelly_host="192.0.2.1")
+    settings = Settings(_env_file=None, simulation_speed=100, shelly_host="192.0.2.1", data_dir=tmp_path)
     simulation = start_simulation(settings, wall)
     try:
         wall.now += 60
@@ -48,10 +48,10 @@ def test_a_real_device_beside_a_simulated_one_keeps_real_time() -> None:
         simulation.close()
 
 
-def test_the_emulator_meters_exactly_what_the_model_consumed() -> None:
+def test_the_emulator_meters_exactly_what_the_model_consumed(tmp_path) -> None:
     start = 1_795_000_000.0 - 1_795_000_000.0 % 60
     wall = WallClock(start)
-    simulation = start_simulation(Settings(_env_file=None), wall, start=start)
+    simulation = start_simulation(Settings(_env_file=None, data_dir=tmp_path), wall, start=start)
     try:
         host = simulation.shelly_settings_overrides["shelly_host"]
         before = httpx.get(f"http://{host}/rpc/EMData.GetStatus?id=0").json()["total_act"]

@@ -209,6 +209,15 @@ class ShellyEmulator:
         with self._lock:
             self._faults.clear()
 
+    def counter_state(self) -> list[list[float]]:
+        """[imported, exported] Wh per phase: what a restarted emulator continues from (``restore_counters``)."""
+        with self._lock:
+            return [list(pair) for pair in self._counters]
+
+    def restore_counters(self, state: list[list[float]]) -> None:
+        with self._lock:
+            self._counters = [[float(imp), float(ret)] for imp, ret in state]
+
     @property
     def counters(self) -> dict[str, float]:
         """Current import counters per phase and total, Wh (what EMData.GetStatus reports, unrounded)."""

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from collector.points import Point, point
-from collector.schema import SHELLY_EVENT
+from collector.schema import COUNTER_DROP_TOLERANCE_WH, SHELLY_EVENT
 from collector.settings import Settings
 from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
 from collector.sources.shelly import readings, templates
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # any other fault: backoff
 HEALTH_STATE = {"auth": "auth_failed", "rate_limited": "rate_limited", "unexpected": "failing"}
-COUNTER_TOLERANCE_WH = 0.01  # counters have 2 decimals; a smaller drop is rounding, not a reset
+COUNTER_TOLERANCE_WH = COUNTER_DROP_TOLERANCE_WH  # counters have 2 decimals; a smaller drop is rounding
 REBOOT_TOLERANCE_S = 60.0  # boot time = sample time - uptime wobbles by request latency and rounding
 MAX_UPTIME_S = 100 * 365 * 86400.0  # anything longer is a corrupted answer, not an uptime
 REPLACEMENT_CONFIRMATIONS = 3
@@ -140,6 +140,12 @@ class ShellySource:
             and (imported < s.last_imported - COUNTER_TOLERANCE_WH or exported < s.last_exported - COUNTER_TOLERANCE_WH)
         ):
             events.append(("counter_reset", f"energy counters dropped from {s.last_imported} to {imported} Wh"))
+        else:  # the totals held, but a phase counter may still have fallen (events compare each counter)
+            phases = _phase_imports(values)
+            dropped = [p for p, v in phases.items() if v < s.last_phases.get(p, v) - COUNTER_TOLERANCE_WH]
+            if dropped:
+                what = ", ".join(f"{p} from {s.last_phases[p]} to {phases[p]}" for p in dropped)
+                events.append(("counter_reset", f"phase energy counters dropped: {what} Wh"))
         if boot is not None and s.last_boot is not None and boot > s.last_boot + REBOOT_TOLERANCE_S:
             events.append(("reboot", f"device rebooted (uptime {uptime:.0f} s)"))
         for _, message in events:
@@ -147,6 +153,7 @@ class ShellySource:
         fields = {"before": s.last_imported, "after": imported}
         s.device, s.profile = self._device.id, self._device.profile
         s.last_imported, s.last_exported = imported, exported
+        s.last_phases = _phase_imports(values)
         s.last_boot = boot if boot is not None else s.last_boot
         return [
             point(
@@ -248,3 +255,7 @@ class ShellySource:
         else:
             self._state_faults.recovered()
             self._dirty = False
+
+
+def _phase_imports(values: readings.Values) -> dict[str, float]:
+    return {phase: v["imported"] for (m, phase), v in values.items() if m == "shelly_energy" and phase != "total"}

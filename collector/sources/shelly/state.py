@@ -21,6 +21,7 @@ class ShellyState:
     last_imported: float | None = None  # total import counter then, Wh
     last_exported: float | None = None
     last_boot: float | None = None  # device boot time estimated as sample time - uptime
+    last_phases: dict[str, float] = field(default_factory=dict)  # per phase import counter then, Wh
     pending: list[list[int]] = field(default_factory=list)  # [start, end) minute ranges still to backfill
 
 

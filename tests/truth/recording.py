@@ -1,0 +1,150 @@
+"""The simulated installation (``collector.sim.Installation``) recorded the way the collector stores it, with the
+meter faults of issue 12 injected, and the simulator's truth beside it.
+
+The fast path: no HTTP. The model is stepped in its 10 s steps; every step start is a Shelly sample (the total
+import counter as the device shows it, moving once per completed minute and rounded to 2 decimals like
+EMData.GetStatus, and the power the model draws over the step), every 120 s a Viessmann poll (the device's day
+counters rounded to 0.1 kWh, supply/return temperatures and volumetric flow). Faults change what the meter shows
+or what reaches the database; the truth is what the model did.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from collector.points import Point, point
+from collector.sim.installation import Installation
+
+SHELLY_S = 10
+VIESSMANN_S = 120
+MINUTE = 60
+SHELLY = "shellypro3em-sim"
+VIESSMANN = "7736172101234567"
+COUNTER_START_WH = 5_432_109.87  # the meter's reading when the recording starts
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What goes wrong, at unix seconds. Samples exactly at a fault instant already show it."""
+
+    shelly_gaps: tuple[tuple[float, float], ...] = ()  # no Shelly sample in [a, b) (reboot, lost polls)
+    collector_gaps: tuple[tuple[float, float], ...] = ()  # the collector down: no sample, no Viessmann poll
+    refill: bool = True  # a gap > 120 s is filled from the device's 1-minute history, as the source does
+    resets: tuple[tuple[float, float], ...] = ()  # (at, new reading Wh): the counter restarts there
+    step_backs: tuple[tuple[float, float], ...] = ()  # (at, Wh): that one sample shows this much less
+    replaced: tuple[float, str, float] | None = None  # (at, new device id, its reading Wh): a new meter
+    duplicate_records: bool = False  # the 1-minute records written twice, over ranges wider than the gaps
+
+
+@dataclass
+class Truth:
+    """What the model did, per minute (unix s of the minute start) and per local day, Wh."""
+
+    tz: ZoneInfo
+    meter: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    heat: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+    def _day(self, minute: int) -> date:
+        return datetime.fromtimestamp(minute, self.tz).date()
+
+    def between(self, series: dict[int, float], start: float, stop: float) -> float:
+        return sum(wh for minute, wh in series.items() if start <= minute < stop)
+
+    def daily(self, series: dict[int, float]) -> dict[date, float]:
+        found: dict[date, float] = defaultdict(float)
+        for minute, wh in series.items():
+            found[self._day(minute)] += wh
+        return dict(found)
+
+
+@dataclass
+class Recording:
+    points: list[Point]
+    truth: Truth
+    last_sample: float
+
+
+def _in(t: float, ranges: tuple[tuple[float, float], ...]) -> bool:
+    return any(a <= t < b for a, b in ranges)
+
+
+def record(start: float, stop: float, tz: ZoneInfo, faults: Faults = Faults()) -> Recording:
+    """Step the model from ``start`` to ``stop`` (unix s, multiples of 10 s) and return what the database gets."""
+    model = Installation(start, tz)
+    truth = Truth(tz)
+    points: list[Point] = []
+    device, offset = SHELLY, COUNTER_START_WH  # the reading = offset + energy of the completed minutes
+    completed = 0.0  # Wh of completed minutes since the start
+    minute_wh = 0.0  # Wh of the minute in progress
+    before_restart = 0.0  # Wh of the minute in progress that flowed before the counter restarted
+    gaps = faults.shelly_gaps + faults.collector_gaps
+    sampled: list[float] = []
+    last_sample = start
+    for t, step in model.advance(stop):
+        if t % MINUTE == 0 and t > start:
+            completed += minute_wh
+            offset -= before_restart
+            minute_wh = before_restart = 0.0
+        # a restarted (or new) counter shows its new reading, and counts only what flows after that instant:
+        # the part of the minute in progress before it is left out when the minute completes
+        for at, reading in faults.resets:
+            if t == at:
+                offset, before_restart = reading - completed, minute_wh
+        if faults.replaced is not None and t == faults.replaced[0]:
+            device, offset, before_restart = faults.replaced[1], faults.replaced[2] - completed, minute_wh
+        if t % SHELLY_S == 0 and not _in(t, gaps):
+            shown = offset + completed - sum(wh for at, wh in faults.step_backs if at == t)
+            tags = {"device": device, "phase": "total"}
+            points.append(point("shelly_energy", tags, {"imported": round(shown, 2)}, t))
+            points.append(point("shelly_power", tags, {"power": round(step.meter_w, 1)}, t))
+            sampled.append(t)
+            last_sample = t
+        if t % VIESSMANN_S == 0 and not _in(t, faults.collector_gaps):
+            points.extend(_viessmann(model, step, t))
+        wh = step.meter_w * model.step_s / 3600.0
+        minute_wh += wh
+        minute = int(t - t % MINUTE)
+        truth.meter[minute] += wh
+        truth.heat[minute] += step.heat_w * model.step_s / 3600.0
+    points.extend(_minute_records(sampled, truth, faults))
+    return Recording(points, truth, last_sample)
+
+
+def _viessmann(model: Installation, step: object, t: float) -> list[Point]:
+    day = model.days.get(model.local_day(t))
+    out = []
+    if day is not None:
+        for kind, usage, wh in (
+            ("heat", "heating", day.heat_heating),
+            ("heat", "dhw", day.heat_dhw),
+            ("electric", "heating", day.device_heating),
+            ("electric", "dhw", day.device_dhw),
+        ):
+            tags = {"device": VIESSMANN, "kind": kind, "usage": usage}
+            out.append(point("hp_energy_summary", tags, {"current_day": round(wh / 1000.0, 1)}, t))
+    for sensor, value in (("supply", step.supply_c), ("return", step.return_c)):  # type: ignore[attr-defined]
+        out.append(point("hp_temperature", {"device": VIESSMANN, "sensor": sensor}, {"value": round(value, 1)}, t))
+    flow = round(step.flow_lph, 1)  # type: ignore[attr-defined]
+    out.append(point("hp_hydraulics", {"device": VIESSMANN}, {"volumetric_flow": flow}, t))
+    return out
+
+
+def _minute_records(sampled: list[float], truth: Truth, faults: Faults) -> list[Point]:
+    """The device's 1-minute records the source fetches for its sampling gaps (> 120 s): the minutes from the
+    one of the last sample before the gap up to the one of the first sample after it."""
+    if not faults.refill:
+        return []
+    ranges = [(int(a - a % MINUTE), int(b - b % MINUTE)) for a, b in pairwise(sampled) if b - a > 120]
+    if faults.duplicate_records:  # overlapping pages and a second fetch: wider ranges, every record twice
+        ranges = ranges + [(a - 5 * MINUTE, b + 5 * MINUTE) for a, b in ranges]
+    out = []
+    for a, b in ranges:
+        for minute in range(a, b, MINUTE):
+            wh = truth.meter.get(minute, 0.0)
+            tags = {"device": SHELLY, "phase": "total"}
+            out.append(point("shelly_energy_minute", tags, {"imported": round(wh, 3)}, minute))
+    return out
