@@ -689,6 +689,29 @@ PLAUSIBLE: dict[tuple[str, str], Plausible] = {
     (HP_HEATING_ROD.name, "energy_year"): _KWH,
     (HP_ERRORS.name, "count"): Plausible(0, 10_000),
 }
+
+
+@dataclass(frozen=True)
+class Rise:
+    """How fast a cumulative device counter can grow: ``per_hour`` of elapsed time plus ``slack`` (rounding)."""
+
+    per_hour: float
+    slack: float
+
+
+# Cumulative device counters: never down, never faster than physics allows. A value that breaks this is a
+# corrupted answer until several answers in a row agree on it (a replaced controller board).
+_RUN_HOURS = Rise(1.0, 1.0)  # an hour per hour; the device rounds to whole hours
+_STARTS = Rise(60.0, 2.0)  # at most a start a minute
+CUMULATIVE: dict[tuple[str, str], Rise] = {
+    (HP_COMPRESSOR.name, "starts"): _STARTS,
+    (HP_COMPRESSOR.name, "hours"): _RUN_HOURS,
+    **{(HP_COMPRESSOR.name, f"hours_load_class_{i}"): _RUN_HOURS for i in range(1, 6)},
+    (HP_HEATING_ROD.name, "starts"): _STARTS,
+    (HP_HEATING_ROD.name, "hours"): _RUN_HOURS,
+    (HP_HEATING_ROD.name, "hours_level_1"): _RUN_HOURS,
+    (HP_HEATING_ROD.name, "hours_level_2"): _RUN_HOURS,
+}
 # Device timestamps are accepted from TIME_WINDOW[0] seconds before to TIME_WINDOW[1] after the collector's
 # clock: a feature last reported years ago is real, one from the future blocks its series and 9999 cannot be
 # stored at all.

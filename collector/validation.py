@@ -13,7 +13,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 
 from collector import schema
@@ -81,6 +81,41 @@ def _short(value: object) -> str:
         return f"<integer of {value.bit_length()} bits>"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Cumulative:
+    """Guards the counters of ``schema.CUMULATIVE`` (starts, run hours): each value must follow the last one
+    admitted — not lower, not risen faster than ``Rise`` allows for the time between their timestamps. A value
+    that breaks the rule is rejected unless ``confirmations`` answers in a row agree on it (a replaced
+    controller board restarts its counters). The first value after a start is taken as it comes."""
+
+    def __init__(self, confirmations: int = 3) -> None:
+        self.confirmations = confirmations
+        self._base: dict[Hashable, tuple[float, float]] = {}  # key -> (value, unix time) admitted last
+        self._odd: dict[Hashable, tuple[int, tuple[float, float]]] = {}  # key -> (answers in a row, newest)
+
+    def admit(self, measurement: str, field: str, key: Hashable, value: object, at: float) -> None:
+        """Remember ``value`` when it follows the last one (or is the first); else ``Rejected("implausible")``."""
+        rise = schema.CUMULATIVE.get((measurement, field))
+        if rise is None:
+            return
+        reading = (number(value, f"{measurement}.{field}"), at)
+        base = self._base.get(key)
+        count, newest = self._odd.get(key, (0, reading))
+        count = count + 1 if count and _follows(newest, reading, rise) else 1
+        if base is None or _follows(base, reading, rise) or count >= self.confirmations:
+            self._base[key] = reading
+            self._odd.pop(key, None)
+            return
+        self._odd[key] = (count, reading)
+        raise Rejected(
+            "implausible", f"{measurement}.{field}={reading[0]:g} does not follow {base[0]:g} (a cumulative counter)"
+        )
+
+
+def _follows(before: tuple[float, float], after: tuple[float, float], rise: schema.Rise) -> bool:
+    hours = max(0.0, after[1] - before[1]) / 3600
+    return before[0] <= after[0] <= before[0] + rise.per_hour * hours + rise.slack
 
 
 class Rejections:

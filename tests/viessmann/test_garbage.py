@@ -189,3 +189,22 @@ def test_a_server_error_is_logged_with_the_api_message(settings, caplog) -> None
         assert src.poll() == []
     assert 'status code 500 and message "Internal server error"' in caplog.text
     assert "(<PyViCare" not in caplog.text and "PyViCareInternalServerError(" not in caplog.text
+
+
+def test_cumulative_counters_neither_fall_nor_jump(settings) -> None:
+    live, _, clock, src = setup(settings)
+    starts = live.feature("heating.compressors.0.statistics")["properties"]["starts"]
+    first = starts["value"]
+    assert field(src.poll(), "hp_compressor", "starts") == first
+    written = []
+    for value in (first - 100, first + 5000, first + 1):  # a corrupted drop, an impossible jump, a real start
+        starts["value"] = value
+        clock.advance(src.poll_seconds)
+        written.append(field(src.poll(), "hp_compressor", "starts"))
+    assert written == [None, None, first + 1]
+    assert src.rejections.counts["implausible"] == 2
+    for _ in range(3):  # a replaced controller board: its counters start again, answer after answer
+        starts["value"] = 3
+        clock.advance(src.poll_seconds)
+        written.append(field(src.poll(), "hp_compressor", "starts"))
+    assert written[3:] == [None, None, 3]

@@ -36,7 +36,7 @@ from collector.sources.viessmann.extract import (
     to_points,
 )
 from collector.sources.viessmann.metrics import METRIC_NAMES, Component
-from collector.validation import Rejections, in_window
+from collector.validation import Cumulative, Rejected, Rejections, in_window
 
 log = logging.getLogger(__name__)
 logging.getLogger("PyViCare").setLevel(logging.INFO)  # PyViCare logs tokens and whole responses at DEBUG
@@ -75,6 +75,7 @@ class ViessmannSource:
         self._health = SourceHealth()
         self._episodes = FaultEpisodes(log, self.name, clock)
         self.rejections = Rejections(log, self.name)
+        self._cumulative = Cumulative()
         self._backoff = Backoff(self.poll_seconds, max(FAULT_BACKOFF_MAX, self.poll_seconds))
         self._auth_backoff = Backoff(*AUTH_BACKOFF)
         self._watermarks = Watermarks()
@@ -168,7 +169,7 @@ class ViessmannSource:
         if heat_pump.tag not in self.support:
             self.support[heat_pump.tag] = readout
             self._log_support(heat_pump, readout)
-        readings.extend(self._watermarks.fresh(self._in_window(readout.readings, fetched_at)))
+        readings.extend(self._watermarks.fresh(self._counters_up(self._in_window(readout.readings, fetched_at))))
         readings.extend(self._rated_power_from_settings(heat_pump, readout, fetched_at))
         errors = read_errors(heat_pump.device, heat_pump.tag, readout.rejected)
         if errors is not None and self._in_window([errors[0]], fetched_at):
@@ -176,6 +177,19 @@ class ViessmannSource:
         for rejected in readout.rejected:
             self.rejections.rejected(rejected)
         return newest_feature_time(features, fetched_at)
+
+    def _counters_up(self, readings: list[Reading]) -> list[Reading]:
+        """The readings of cumulative counters (starts, run hours) that follow the last ones (validation.Cumulative)."""
+        kept = []
+        for reading in readings:
+            key = (reading.measurement, reading.tags, reading.field)
+            try:
+                self._cumulative.admit(reading.measurement, reading.field, key, reading.value, reading.at.timestamp())
+            except Rejected as error:
+                self.rejections.rejected(error)
+            else:
+                kept.append(reading)
+        return kept
 
     def _in_window(self, items: list[Any], now: float) -> list[Any]:
         """Readings (or times) whose feature timestamp lies in the window around the clock: one from the
