@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from PyViCare.PyViCareHeatingDevice import get_available_burners
 from PyViCare.PyViCareUtils import PyViCareNotSupportedFeatureError
 
 from collector import schema
@@ -21,11 +22,14 @@ from collector.points import FieldValue, Point, point
 from collector.schema import (
     HP_ERROR,
     HP_ERRORS,
+    HP_MESSAGE,
+    TAG_BURNER,
     TAG_CIRCUIT,
     TAG_CODE,
     TAG_COMPRESSOR,
     TAG_DEVICE,
     TAG_INVERTER,
+    TAG_KIND,
     TAG_PRIORITY,
 )
 from collector.sources.viessmann.metrics import (
@@ -38,8 +42,15 @@ from collector.sources.viessmann.metrics import (
     Read,
 )
 
-_ID_TAG = {Component.CIRCUIT: TAG_CIRCUIT, Component.COMPRESSOR: TAG_COMPRESSOR, Component.INVERTER: TAG_INVERTER}
+_ID_TAG = {
+    Component.CIRCUIT: TAG_CIRCUIT,
+    Component.COMPRESSOR: TAG_COMPRESSOR,
+    Component.INVERTER: TAG_INVERTER,
+    Component.BURNER: TAG_BURNER,
+}
 _ERRORS_FEATURE = "device.messages.errors.raw"
+MESSAGE_FEATURES = {"status": "device.messages.status.raw", "info": "device.messages.info.raw"}
+_UNIT_FACTORS = {(label.casefold(), target): factor for (label, target), factor in UNIT_FACTORS.items()}
 _NOT_READABLE = (PyViCareNotSupportedFeatureError, KeyError, IndexError, TypeError, ValueError)
 
 Tags = tuple[tuple[str, str], ...]
@@ -47,6 +58,10 @@ Tags = tuple[tuple[str, str], ...]
 
 class UnknownUnit(ValueError):
     """The device sent a unit label the table cannot convert: the value is skipped, never mislabelled."""
+
+
+class Sentinel(ValueError):
+    """The device sent a value that means "not active" (flow set point 0 °C): nothing to write."""
 
 
 @dataclass(frozen=True)
@@ -89,13 +104,17 @@ def feature_time(feature: dict[str, Any]) -> datetime:
 
 
 def components(device: Any) -> dict[Component, list[tuple[str | None, Any]]]:
-    """The device and its circuits, compressors and inverters with the ids the device reports."""
+    """The device and its circuits, compressors, inverters and gas burners with the ids the device reports."""
     found: dict[Component, list[tuple[str | None, Any]]] = {Component.DEVICE: [(None, device)]}
     for kind in (Component.CIRCUIT, Component.COMPRESSOR, Component.INVERTER):  # PyViCare: circuits, compressors …
         try:
             found[kind] = [(str(part.id), part) for part in getattr(device, f"{kind}s")]
         except _NOT_READABLE:
             found[kind] = []
+    try:  # a HeatPump has no burners in PyViCare; a hybrid's burners are features heating.burners.N
+        found[Component.BURNER] = [(str(burner), device) for burner in get_available_burners(device)]
+    except _NOT_READABLE:
+        found[Component.BURNER] = []
     return found
 
 
@@ -112,6 +131,9 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
             except UnknownUnit as error:
                 readout.problems[metric.name] = str(error)
                 continue
+            except Sentinel:
+                readout.supported.add(metric.name)  # the device has it; it is just not active now
+                continue
             except _NOT_READABLE:
                 continue
             tags = _tags(metric, device_tag, component_id)
@@ -121,6 +143,9 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
     for circuit_id, circuit in parts[Component.CIRCUIT]:
         try:
             reading = _desired_temperature(device, device_tag, circuit_id, circuit)
+        except UnknownUnit as error:
+            readout.problems[DESIRED_TEMPERATURE.name] = str(error)
+            continue
         except _NOT_READABLE:
             continue
         readout.readings.append(reading)
@@ -138,7 +163,7 @@ def _desired_temperature(device: Any, device_tag: str, circuit_id: str, circuit:
     raw = circuit.getCurrentDesiredTemperature()
     if raw is None:
         raise ValueError(f"{metric.name}: no set point in this program")
-    value = _convert(metric, raw, program["properties"]["temperature"].get("unit", ""))
+    value = _convert(metric, raw, program["properties"]["temperature"].get("unit", ""), program["feature"])
     at = max(feature_time(active), feature_time(program))
     return Reading(metric.measurement, _tags(metric, device_tag, circuit_id), metric.field, value, at)
 
@@ -153,6 +178,19 @@ def read_errors(device: Any, device_tag: str) -> tuple[datetime, list[tuple[str,
     return at, [(str(entry["errorCode"]), str(entry.get("priority", "unknown"))) for entry in entries]
 
 
+def read_messages(device: Any) -> dict[str, tuple[datetime, list[str]]]:
+    """Listed status and info messages per kind (codes such as S.123, I.99), for the lists the device exposes."""
+    found = {}
+    for kind, name in MESSAGE_FEATURES.items():
+        try:
+            feature = device.getProperty(name)
+            entries = feature["properties"]["entries"]["value"]
+            found[kind] = (feature_time(feature), sorted({str(entry["errorCode"]) for entry in entries}))
+        except _NOT_READABLE:
+            continue
+    return found
+
+
 def _tags(metric: Metric, device_tag: str, component_id: str | None) -> Tags:
     tags = [(TAG_DEVICE, device_tag), *metric.tags]
     if component_id is not None:
@@ -160,20 +198,34 @@ def _tags(metric: Metric, device_tag: str, component_id: str | None) -> Tags:
     return tuple(sorted(tags))
 
 
+def enabled(device: Any, name: str) -> bool:
+    """Whether the response has the feature, enabled."""
+    try:
+        return bool(device.getProperty(name).get("isEnabled", True))
+    except _NOT_READABLE:
+        return False
+
+
 def _read(metric: Metric, device: Any, component: Any, component_id: str | None) -> tuple[FieldValue, datetime]:
-    feature = device.getProperty(metric.feature.format(id=component_id))
+    name = metric.feature.format(id=component_id)
+    if metric.unless is not None and enabled(device, metric.unless):
+        raise PyViCareNotSupportedFeatureError(f"{name}: {metric.unless} is the source")
+    feature = device.getProperty(name)
     if not feature.get("isEnabled", True):
-        raise PyViCareNotSupportedFeatureError(metric.feature)
+        raise PyViCareNotSupportedFeatureError(name)
     prop = feature["properties"][metric.prop]
     raw = getattr(component, metric.getter)() if metric.getter else prop["value"]
     if metric.index is not None and not metric.getter:
         raw = raw[metric.index]
     if raw is None or raw == "error":
         raise ValueError(f"{metric.name}: no value")
-    return _convert(metric, raw, prop.get("unit", "")), feature_time(feature)
+    value = _convert(metric, raw, prop.get("unit", ""), name)
+    if value in metric.sentinels:
+        raise Sentinel(f"{metric.name}: {value!r} means not active")
+    return value, feature_time(feature)
 
 
-def _convert(metric: Metric, raw: Any, unit: str) -> FieldValue:
+def _convert(metric: Metric, raw: Any, unit: str, feature: str) -> FieldValue:
     if metric.read is Read.TEXT:
         return str(raw)
     if metric.read is Read.FLAG:
@@ -183,9 +235,9 @@ def _convert(metric: Metric, raw: Any, unit: str) -> FieldValue:
     if metric.read is Read.COUNT:
         return int(raw)
     target = schema.unit_of(metric.measurement, metric.field)
-    factor = 1.0 if not unit or unit == target else UNIT_FACTORS.get((unit, target))
+    factor = 1.0 if not unit or unit == target else _UNIT_FACTORS.get((unit.casefold(), target))
     if factor is None:
-        raise UnknownUnit(f"{metric.name}: unit {unit!r} cannot be converted to {target!r}")
+        raise UnknownUnit(f"{metric.name}: unit {unit!r} of feature {feature} cannot be converted to {target!r}")
     return round(float(raw) * factor, 6)  # drops float noise such as 7.199999999999999
 
 
@@ -195,6 +247,7 @@ class Watermarks:
     def __init__(self) -> None:
         self._written: dict[tuple[str, Tags, str], datetime] = {}
         self._active_errors: dict[str, set[tuple[str, str]]] = {}
+        self._active_messages: dict[tuple[str, str], set[str]] = {}
 
     def fresh(self, readings: Iterable[Reading]) -> list[Reading]:
         """The readings whose feature timestamp advanced; they count as written from now on."""
@@ -221,6 +274,23 @@ class Watermarks:
             )
             for code, priority in sorted(set(active) | previous)
         ]
+
+    def messages(self, device_tag: str, kind: str, at: datetime, listed: list[str]) -> list[Reading]:
+        """When a message list advanced: each listed message (1) and each message gone since (0)."""
+        key = (device_tag, kind)
+        previous = self._active_messages.get(key, set())
+        candidates = [
+            Reading(HP_MESSAGE.name, _message_tags(device_tag, kind, code), "active", int(code in listed), at)
+            for code in sorted(set(listed) | previous)
+        ]
+        fresh = self.fresh(candidates)
+        if fresh or not candidates:
+            self._active_messages[key] = set(listed)
+        return fresh
+
+
+def _message_tags(device_tag: str, kind: str, code: str) -> Tags:
+    return tuple(sorted(((TAG_DEVICE, device_tag), (TAG_KIND, kind), (TAG_CODE, code))))
 
 
 def _error_tags(device_tag: str, code: str, priority: str) -> Tags:
