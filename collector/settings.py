@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     shelly_password: SecretStr | None = Field(
         None, description="Shelly web password (digest auth, user admin) when authentication is enabled."
     )
+    shelly_channel: int | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Meters with em1 channels (Pro EM-50, EM Gen3 with 2, Pro 3EM in monophase with 3): the channel "
+        "that meters the heat pump. Empty: the sum of all channels. Ignored by a three-phase meter.",
+    )
     shelly_poll_seconds: float = Field(10.0, gt=0.5, le=300, description="Shelly sampling period in seconds.")
     shelly_timeout_seconds: float = Field(3.0, gt=0, le=30, description="Timeout of one Shelly request.")
     shelly_backoff_max_seconds: float = Field(
