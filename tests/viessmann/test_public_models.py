@@ -96,6 +96,7 @@ EXTRACTED_PUBLIC = {
         ),
         *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
         "refrigerant.evaporator_liquid_temperature",
+        "heating_rod.active",
         "temperature.dhw",
         "temperature.dhw_hysteresis",
         "temperature.dhw_target",
