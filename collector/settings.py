@@ -136,6 +136,13 @@ class Settings(BaseSettings):
     simulation_speed: float = Field(
         1.0, gt=0, le=100000, description="Simulated installation: simulated seconds per real second."
     )
+    simulation_burner_below_c: float | None = Field(
+        None,
+        ge=-30,
+        le=25,
+        description="Simulated installation: a hybrid whose gas burner heats the rooms instead of the heat pump "
+        "below this outside temperature (alternative bivalent operation). Empty: no burner.",
+    )
     simulation_catchup_hours: float = Field(
         24.0,
         ge=0,

@@ -1,0 +1,83 @@
+"""A simulated hybrid (heat pump + gas burner) day end to end on the real InfluxDB: the collector's sources against
+the simulated installation, the Flux tasks forced, and the Energy dashboard's Hybrid row queries checked against
+the simulator's truth. The burner's heat is not heat-pump heat: the device heat and flow x dT heat stay the heat
+pump's, the burner's share of run time and its gas are shown beside them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from statistics import median
+
+import pytest
+
+from collector.runtime.service import durable_sink
+from collector.sim.cli import generate
+from collector.sim.installation import Installation
+from collector.sim.weather import Climate
+from tests.conftest import REPO, InfluxEnv
+from tests.deploy.test_simulated_day import TASK_ORDER, as_grafana_would, by_source, influx_query
+from tests.flux.harness import TaskBench
+
+ENERGY = REPO / "grafana" / "dashboards" / "hp-energy.json"
+
+
+def hybrid_row_queries() -> dict[str, str]:
+    """Panel title -> Flux query of the Energy dashboard's collapsed Hybrid row."""
+    board = json.loads(ENERGY.read_text())
+    (row,) = [panel for panel in board["panels"] if panel["type"] == "row" and "Hybrid" in panel["title"]]
+    assert row["collapsed"] is True
+    return {panel["title"]: panel["targets"][0]["query"] for panel in row["panels"]}
+
+
+@pytest.mark.slow
+def test_a_simulated_hybrid_day_keeps_heat_pump_heat_apart_from_the_burner(influx: InfluxEnv, tmp_path: Path) -> None:
+    bench = TaskBench.create(influx, tmp_path)
+    tz = bench.settings.tz
+    day = (datetime.now(tz) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)
+    start, end = day.timestamp() - 300, next_day.timestamp() + 20 * 60
+    # the bivalence point at the day's median outside temperature: the burner heats about half of the day
+    below = median(Climate().outside_temperature(day.timestamp() + h * 3600) for h in range(24))
+    settings = bench.settings.model_copy(update={"simulation_burner_below_c": below})
+
+    with durable_sink(settings) as sink:
+        history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
+    truth = history.model.days[day.date()]
+    assert truth.burner > 5000 and truth.heat > 5000, truth  # both heat generators ran
+
+    # the same deterministic model, read at the day's bounds: the run-hour counters the controller reports
+    twin = Installation(start, tz, burner_below_c=below)
+    twin.run_until(day.timestamp())
+    hp0, burner0 = int(twin.heatpump.hours), round(twin.burner.hours, 1)
+    twin.run_until(next_day.timestamp())
+    hp_hours, burner_hours = int(twin.heatpump.hours) - hp0, round(twin.burner.hours, 1) - burner0
+
+    scheduled = int(next_day.timestamp() + 15 * 60) * 1_000_000_000
+    for name in TASK_ORDER:
+        bench.run([name], scheduled)
+
+    daily = influx_query(
+        bench,
+        f'from(bucket: "{settings.influx_bucket_rollup}")'
+        f" |> range(start: {day.isoformat()}, stop: {next_day.isoformat()})"
+        ' |> filter(fn: (r) => r._measurement == "energy_daily" and r._field == "kwh" and r.usage == "total")',
+    )
+    heat = {row["source"]: row["_value"] for row in daily if row["kind"] == "heat"}
+    # the device's heat counters are heat-pump heat; flow x dT skips the burner's minutes
+    assert heat["device"] == pytest.approx(truth.heat / 1000, rel=0.005)
+    assert abs(heat["dt_flow"] - truth.heat / 1000) < 0.1 * truth.heat / 1000, (heat, truth)
+    gas_daily = [row["_value"] for row in daily if row["kind"] == "gas"]
+    assert gas_daily == [pytest.approx(truth.burner / 0.95 / 1000, abs=0.1)]
+
+    queries = hybrid_row_queries()
+    window = (day, next_day)
+    gas = influx_query(bench, as_grafana_would(queries["Gas"], bench, *window))
+    assert by_source(gas, "gas") == {"device": pytest.approx(truth.burner / 0.95 / 1000, abs=0.1)}
+    share = influx_query(bench, as_grafana_would(queries["Burner share of run time"], bench, *window))
+    (shown,) = [row["burner share"] for row in share]
+    # the controller reports whole compressor hours: the share lies within what ±1 h of them allows
+    low = 100 * burner_hours / (burner_hours + hp_hours + 1)
+    high = 100 * burner_hours / (burner_hours + max(0, hp_hours - 1))
+    assert low - 0.5 <= shown <= high + 0.5, (shown, burner_hours, hp_hours)
