@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     simulation_speed: float = Field(
         1.0, gt=0, le=100000, description="Simulated installation: simulated seconds per real second."
     )
+    simulation_meter: Literal["triphase", "monophase", "two_channel"] = Field(
+        "triphase",
+        description="Simulated installation: the energy meter. two_channel: a Pro EM-50 style meter with the heat "
+        "pump on channel 0 and a household circuit on channel 1 (set HPM_SHELLY_CHANNEL=0).",
+    )
     simulation_burner_below_c: float | None = Field(
         None,
         ge=-30,

@@ -28,10 +28,14 @@ from collector.sources.viessmann.offline import OfflineOAuthManager
 # controller's switched-mode supply when idle.
 VOLTAGE_V = 230.0
 PF_RUNNING, PF_IDLE = 0.98, 0.55
+HOUSEHOLD_W = 350.0  # two-channel meter: the household circuit on channel 1, not the heat pump
 
 
-def phase_powers(step: Step, standby_w: float) -> tuple[float, float, float]:
-    """The outdoor unit's draw split over the phases: compressor and fan on all three, controls on L1."""
+def phase_powers(step: Step, standby_w: float, meter: str = "triphase") -> tuple[float, float, float]:
+    """The outdoor unit's draw split over the phases: compressor and fan on all three, controls on L1. A
+    two-channel meter has the (single-phase) heat pump on channel 0 and a household circuit on channel 1."""
+    if meter == "two_channel":
+        return step.meter_w, HOUSEHOLD_W, 0.0
     shared = max(0.0, step.meter_w - standby_w) / 3.0
     return shared + min(step.meter_w, standby_w), shared, shared
 
@@ -49,7 +53,8 @@ class Simulation:
         self._lock = threading.RLock()
         password = settings.shelly_password.get_secret_value() if settings.shelly_password else None
         # The emulator's clock is the model's: requests only ever integrate power the model has produced.
-        self.emulator = ShellyEmulator(profile="triphase", password=password, clock=lambda: self.installation.t)
+        self.meter = settings.simulation_meter
+        self.emulator = ShellyEmulator(profile=self.meter, password=password, clock=lambda: self.installation.t)
         self._feed(self.installation.last)
         self.shelly_settings_overrides: dict[str, Any] = {"shelly_host": self.emulator.start()}
         self.viessmann_oauth_manager = OfflineOAuthManager(self._features, model_id=MODEL_ID, roles=list(ROLES))
@@ -72,7 +77,7 @@ class Simulation:
                 self.emulator.advance(t + self.installation.step_s)
 
     def _feed(self, step: Step) -> None:
-        a, b, c = phase_powers(step, self.installation.spec.standby_w)
+        a, b, c = phase_powers(step, self.installation.spec.standby_w, self.meter)
         pf = PF_RUNNING if step.meter_w > 100 else PF_IDLE
         self.emulator.set_power(a, b, c, voltage=VOLTAGE_V, pf=pf, freq=50.0)
 

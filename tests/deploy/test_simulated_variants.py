@@ -1,7 +1,9 @@
-"""A simulated hybrid (heat pump + gas burner) day end to end on the real InfluxDB: the collector's sources against
-the simulated installation, the Flux tasks forced, and the Energy dashboard's Hybrid row queries checked against
-the simulator's truth. The burner's heat is not heat-pump heat: the device heat and flow x dT heat stay the heat
-pump's, the burner's share of run time and its gas are shown beside them."""
+"""Simulated installation variants end to end on the real InfluxDB (collector sources against the simulated
+installation, the Flux tasks forced, dashboard queries run as Grafana would), checked against the simulator's truth.
+
+- Hybrid (heat pump + gas burner): the burner's heat is not heat-pump heat, so device and flow x dT heat stay the
+  heat pump's; the Energy dashboard's Hybrid row shows the burner's share of run time and its gas beside them.
+- Two-channel meter: the heat pump's channel only."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collector.sim.cli import generate
 from collector.sim.installation import Installation
 from collector.sim.weather import Climate
 from tests.conftest import REPO, InfluxEnv
-from tests.deploy.test_simulated_day import TASK_ORDER, as_grafana_would, by_source, influx_query
+from tests.deploy.test_simulated_day import TASK_ORDER, as_grafana_would, by_source, influx_query, overview_queries
 from tests.flux.harness import TaskBench
 
 ENERGY = REPO / "grafana" / "dashboards" / "hp-energy.json"
@@ -81,3 +83,31 @@ def test_a_simulated_hybrid_day_keeps_heat_pump_heat_apart_from_the_burner(influ
     low = 100 * burner_hours / (burner_hours + hp_hours + 1)
     high = 100 * burner_hours / (burner_hours + max(0, hp_hours - 1))
     assert low - 0.5 <= shown <= high + 0.5, (shown, burner_hours, hp_hours)
+
+
+@pytest.mark.slow
+def test_a_simulated_two_channel_meter_meters_the_heat_pump_on_its_channel(influx: InfluxEnv, tmp_path: Path) -> None:
+    """A Pro EM-50 style meter (em1:0..1, no profile): the heat pump on channel 0, a household circuit on channel 1.
+    HPM_SHELLY_CHANNEL=0 makes the electricity the heat pump's; the overview's electricity shows exactly that."""
+    bench = TaskBench.create(influx, tmp_path)
+    tz = bench.settings.tz
+    day = (datetime.now(tz) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)
+    start, end = day.timestamp() - 300, next_day.timestamp() + 20 * 60
+    settings = bench.settings.model_copy(update={"simulation_meter": "two_channel", "shelly_channel": 0})
+
+    with durable_sink(settings) as sink:
+        history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
+    truth = history.model.days[day.date()]
+
+    scheduled = int(next_day.timestamp() + 15 * 60) * 1_000_000_000
+    for name in TASK_ORDER:
+        bench.run([name], scheduled)
+    phases = influx_query(
+        bench,
+        f'import "influxdata/influxdb/schema"\nschema.tagValues(bucket: "{settings.influx_bucket_raw}", tag: "phase",'
+        ' predicate: (r) => r._measurement == "shelly_power", start: -10d)',
+    )
+    assert sorted(row["_value"] for row in phases) == ["a", "total"]  # channel 0 only: the household is not read
+    electric = influx_query(bench, as_grafana_would(overview_queries()["Electricity today"], bench, day, next_day))
+    assert by_source(electric, "electric") == {"shelly": pytest.approx(truth.meter / 1000, rel=0.002)}
