@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,13 +34,25 @@ def hybrid_row_queries() -> dict[str, str]:
     return {panel["title"]: panel["targets"][0]["query"] for panel in row["panels"]}
 
 
+def day_window(tz: ZoneInfo) -> tuple[datetime, datetime, float, float]:
+    """The local day before yesterday, its end, and the simulated span around it (as test_simulated_day)."""
+    day = (datetime.now(tz) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)  # DST-proof local midnight
+    return day, next_day, day.timestamp() - 300, next_day.timestamp() + 20 * 60
+
+
+def run_tasks(bench: TaskBench, next_day: datetime) -> None:
+    """The tasks in their order, scheduled so they see the whole day as "yesterday"."""
+    scheduled = int(next_day.timestamp() + 15 * 60) * 1_000_000_000
+    for name in TASK_ORDER:
+        bench.run([name], scheduled)
+
+
 @pytest.mark.slow
 def test_a_simulated_hybrid_day_keeps_heat_pump_heat_apart_from_the_burner(influx: InfluxEnv, tmp_path: Path) -> None:
     bench = TaskBench.create(influx, tmp_path)
     tz = bench.settings.tz
-    day = (datetime.now(tz) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
-    next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)
-    start, end = day.timestamp() - 300, next_day.timestamp() + 20 * 60
+    day, next_day, start, end = day_window(tz)
     # the bivalence point at the day's median outside temperature: the burner heats about half of the day
     below = median(Climate().outside_temperature(day.timestamp() + h * 3600) for h in range(24))
     settings = bench.settings.model_copy(update={"simulation_burner_below_c": below})
@@ -56,9 +69,7 @@ def test_a_simulated_hybrid_day_keeps_heat_pump_heat_apart_from_the_burner(influ
     twin.run_until(next_day.timestamp())
     hp_hours, burner_hours = int(twin.heatpump.hours) - hp0, round(twin.burner.hours, 1) - burner0
 
-    scheduled = int(next_day.timestamp() + 15 * 60) * 1_000_000_000
-    for name in TASK_ORDER:
-        bench.run([name], scheduled)
+    run_tasks(bench, next_day)
 
     daily = influx_query(
         bench,
@@ -91,18 +102,14 @@ def test_a_simulated_two_channel_meter_meters_the_heat_pump_on_its_channel(influ
     HPM_SHELLY_CHANNEL=0 makes the electricity the heat pump's; the overview's electricity shows exactly that."""
     bench = TaskBench.create(influx, tmp_path)
     tz = bench.settings.tz
-    day = (datetime.now(tz) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
-    next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)
-    start, end = day.timestamp() - 300, next_day.timestamp() + 20 * 60
+    day, next_day, start, end = day_window(tz)
     settings = bench.settings.model_copy(update={"simulation_meter": "two_channel", "shelly_channel": 0})
 
     with durable_sink(settings) as sink:
         history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
     truth = history.model.days[day.date()]
 
-    scheduled = int(next_day.timestamp() + 15 * 60) * 1_000_000_000
-    for name in TASK_ORDER:
-        bench.run([name], scheduled)
+    run_tasks(bench, next_day)
     phases = influx_query(
         bench,
         f'import "influxdata/influxdb/schema"\nschema.tagValues(bucket: "{settings.influx_bucket_raw}", tag: "phase",'

@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from collector import schema
+from collector.sources.viessmann import ViessmannSource
 from collector.sources.viessmann.metrics import METRICS
 from tests.viessmann.dumps import ALL_MODELS, DEVICE, PUBLIC, FakeClock, dump, manager, set_feature, source
 from tests.viessmann.test_models import NOW, by_series, poll_dump
@@ -106,6 +107,13 @@ SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
 
 
+def editable(settings, name: str) -> tuple[dict, ViessmannSource, FakeClock]:
+    """A source over a dump the test edits between polls (each poll reads the dump as it is then)."""
+    data = dump(name)
+    api, clock = manager(name, lambda: json.loads(json.dumps(data))), FakeClock(NOW)
+    return data, source(settings, api, clock), clock
+
+
 @pytest.mark.parametrize("name", sorted(PUBLIC))
 def test_extracted_metrics_per_public_model(settings, name: str) -> None:
     _, src = poll_dump(settings, name)
@@ -140,9 +148,7 @@ def test_hybrid_burner_is_recorded_beside_the_compressor(settings) -> None:
 
 
 def test_flow_set_point_is_written_again_once_it_is_real(settings) -> None:
-    data = dump("Vitocaldens222F.json")
-    api, clock = manager("Vitocaldens222F.json", lambda: json.loads(json.dumps(data))), FakeClock(NOW)
-    src = source(settings, api, clock)
+    data, src, clock = editable(settings, "Vitocaldens222F.json")
     src.poll()
     set_feature(data, "heating.circuits.1.temperature", "2021-08-24T21:00:00.000Z", value=34.5)
     clock.advance(src.poll_seconds)
@@ -153,9 +159,7 @@ def test_flow_set_point_is_written_again_once_it_is_real(settings) -> None:
 
 
 def test_cooling_set_points_labelled_capital_celsius(settings, caplog: pytest.LogCaptureFixture) -> None:
-    data = dump("Vitocal151A.json")
-    api, clock = manager("Vitocal151A.json", lambda: json.loads(json.dumps(data))), FakeClock(NOW)
-    src = source(settings, api, clock)
+    data, src, clock = editable(settings, "Vitocal151A.json")
     with caplog.at_level(logging.WARNING):
         series = by_series(src.poll())
     circuit = series["hp_circuit", (("circuit", "0"),)]
@@ -179,9 +183,7 @@ def test_cooling_electricity_from_arrays_when_no_summary(settings) -> None:
 
 
 def test_status_and_info_messages_are_events(settings) -> None:
-    data = dump("Vitocal262A.json")
-    api, clock = manager("Vitocal262A.json", lambda: json.loads(json.dumps(data))), FakeClock(NOW)
-    src = source(settings, api, clock)
+    data, src, clock = editable(settings, "Vitocal262A.json")
     first = {
         (dict(p.tags)["kind"], dict(p.tags)["code"]): p.fields for p in src.poll() if p.measurement == "hp_message"
     }
@@ -208,12 +210,10 @@ def test_device_efficiency_of_zero_is_not_written(settings) -> None:
 
 
 def test_unknown_unit_is_logged_once_with_its_feature(settings, caplog: pytest.LogCaptureFixture) -> None:
-    data = dump("Vitocal262A.json")
+    data, src, clock = editable(settings, "Vitocal262A.json")
     for feature in data["data"]:
         if feature["feature"] == "heating.compressors.0.statistics":
             feature["properties"]["hours"]["unit"] = "minute"
-    api, clock = manager("Vitocal262A.json", lambda: json.loads(json.dumps(data))), FakeClock(NOW)
-    src = source(settings, api, clock)
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
             assert "hours" not in by_series(src.poll()).get(("hp_compressor", (("compressor", "0"),)), {})
