@@ -240,6 +240,7 @@ HP_HYDRAULICS = MeasurementSpec(
         _gauge("fan_1_speed", "percent", "Speed of the outdoor unit's second fan (primary circuit, E3)."),
         _gauge("internal_pump_speed", "percent", "Speed of the internal (secondary) circulation pump."),
         _gauge("secondary_valve_position", "percent", "Position of the secondary circuit's 4/3-way valve."),
+        _gauge("primary_pump_speed", "percent", "Speed of the primary (brine or air-side) circuit pump."),
     ),
     "Hydraulic states of the installation.",
 )
@@ -341,6 +342,7 @@ HP_REFRIGERANT = MeasurementSpec(
         _gauge("condenser_liquid_temperature", "celsius", "Refrigerant liquid temperature at the condenser."),
         _gauge("economizer_liquid_temperature", "celsius", "Refrigerant liquid temperature at the economizer."),
         _gauge("inverter_temperature", "celsius", "Inverter power module temperature."),
+        _gauge("hot_gas_temperature", "celsius", "Hot gas temperature (legacy brine units)."),
         _gauge("hot_gas_pressure", "pressurebar", "High-side (hot gas) pressure."),
         _gauge("suction_gas_pressure", "pressurebar", "Low-side (suction gas) pressure."),
     ),

@@ -272,6 +272,7 @@ METRICS: tuple[Metric, ...] = (
     _refrigerant("condenser_liquid_temperature", "heating.condensors.{id}.sensors.temperature.liquid"),
     _refrigerant("economizer_liquid_temperature", "heating.economizers.{id}.sensors.temperature.liquid"),
     _refrigerant("inverter_temperature", "heating.inverters.{id}.sensors.temperature.powerModule"),
+    _row(HP_REFRIGERANT, "hot_gas_temperature", "heating.sensors.temperature.hotGas", component=_K),
     _row(HP_REFRIGERANT, "hot_gas_pressure", "heating.sensors.pressure.hotGas", component=_K),
     _row(HP_REFRIGERANT, "suction_gas_pressure", "heating.sensors.pressure.suctionGas", component=_K),
     # --- gas burner of a hybrid ------------------------------------------------------------------------
@@ -288,6 +289,7 @@ METRICS: tuple[Metric, ...] = (
     _row(HP_HYDRAULICS, "fan_1_speed", "heating.primaryCircuit.fans.1.current"),
     _row(HP_HYDRAULICS, "internal_pump_speed", "heating.boiler.pumps.internal.current"),
     _row(HP_HYDRAULICS, "secondary_valve_position", "heating.secondaryCircuit.valves.fourThreeWay", "current"),
+    _row(HP_HYDRAULICS, "primary_pump_speed", "heating.primaryCircuit.sensors.rotation"),
     _row(
         HP_HYDRAULICS, "dhw_charging", "heating.dhw.charging", "active", Read.FLAG, "getDomesticHotWaterChargingActive"
     ),
