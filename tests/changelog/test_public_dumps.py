@@ -32,6 +32,13 @@ def test_hybrid_circuit_ids_and_eco_set_point() -> None:
     assert (snapshot["circuit.1/curve_slope"], snapshot["circuit.1/curve_shift"]) == (0.6, 4)
 
 
+def test_legacy_unit_with_switched_off_circuits() -> None:
+    snapshot = build_snapshot(public("Vitocal200"))
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 report curves and set points 0 °C, but are off
+    assert (snapshot["circuit.0/setpoint_eco"], snapshot["circuit.0/setpoint_normal"]) == (22, 22)
+    assert snapshot["circuit.0/mode"] == "dhwAndHeatingCooling"
+
+
 def test_circuit_hysteresis_and_summer_eco_threshold_edits(make_tracker: Maker) -> None:
     tracker = make_tracker()
     tracker.observe("0", load_dump("Vitocal252A"), T0)

@@ -33,6 +33,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocaldens222F.json": ("Vitocaldens222F", LEGACY),
     "Vitocal151A.json": ("E3_Vitocal_16", E3),
     "Vitocal262A.json": ("E3_Vitocal_16", E3),
+    "Vitocal200.json": ("Vitocal200", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"
