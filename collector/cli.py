@@ -34,6 +34,10 @@ COMMANDS = {
     "provision": Command("create buckets, tasks and the write token in InfluxDB", "collector.provision"),
     "recompute": Command("re-run the Flux tasks over a past range (after a long backfill)", "collector.recompute"),
     "simulate": Command("generate a simulated history into InfluxDB", "collector.sim.cli"),
+    "features": Command(
+        "report which heat-pump features the project maps, ignores on purpose, or does not know",
+        "collector.sources.viessmann.features_cli",
+    ),
 }
 
 

@@ -107,6 +107,7 @@ TAG_REASON = "reason"  # why a device value was rejected (REJECT_REASONS)
 TAG_SEASON = "season"  # heating season, "2026/27" (or "2026" when it starts in January)
 TAG_OUTSIDE_BIN = "outside_bin"  # lower edge of a 1 K outside-temperature bin, °C
 TAG_FLOW_BIN = "flow_bin"  # lower edge of a 5 K flow-temperature bin, °C, or "all"
+TAG_BURNER = "burner"  # gas burner id of a hybrid as the device names it
 
 PHASES = ("a", "b", "c", "total")
 HEAT_SOURCES = ("device", "dt_flow", "estimate")  # best first, methodology §8
@@ -250,6 +251,11 @@ HP_HYDRAULICS = MeasurementSpec(
         _last("dhw_charging", "bool", "Hot-water charging active.", Kind.INT),
         _last("dhw_pump", "bool", "Hot-water primary pump on.", Kind.INT),
         _last("circulation_pump", "bool", "Hot-water circulation pump on.", Kind.INT),
+        _gauge("fan_0_speed", "percent", "Speed of the outdoor unit's first fan (primary circuit, E3)."),
+        _gauge("fan_1_speed", "percent", "Speed of the outdoor unit's second fan (primary circuit, E3)."),
+        _gauge("internal_pump_speed", "percent", "Speed of the internal (secondary) circulation pump."),
+        _gauge("secondary_valve_position", "percent", "Position of the secondary circuit's 4/3-way valve."),
+        _gauge("primary_pump_speed", "percent", "Speed of the primary (brine or air-side) circuit pump."),
     ),
     "Hydraulic states of the installation.",
 )
@@ -264,6 +270,9 @@ HP_CIRCUIT = MeasurementSpec(
         _last("target_temperature", "celsius", "Desired room temperature of the active program."),
         _last("curve_slope", "none", "Heating curve slope."),
         _last("curve_shift", "kelvin", "Heating curve shift."),
+        _last("comfort_cooling_temperature", "celsius", "Room set point of the comfort cooling program."),
+        _last("normal_cooling_temperature", "celsius", "Room set point of the normal cooling program."),
+        _last("reduced_cooling_temperature", "celsius", "Room set point of the reduced cooling program."),
     ),
     "Per heating circuit state and settings.",
 )
@@ -290,9 +299,11 @@ HP_ENERGY_SUMMARY = MeasurementSpec(
         _last("last_month", "kwatth", "Energy of the last month."),
         _last("last_year", "kwatth", "Energy of the last year."),
     ),
-    "Device-reported energy summaries: kind=electric (consumption), heat (production) or heating_rod "
-    "(the heating rod's electricity).",
-    {TAG_KIND: ("electric", "heat", "heating_rod"), TAG_USAGE: ("heating", "dhw", "cooling", "total")},
+    "Device-reported energy summaries: kind=electric (consumption), heat (production), heating_rod "
+    "(the heating rod's electricity) or gas (a hybrid's gas burner, kWh as the device reports it). Summary "
+    "features give the period fields; a usage reported only as day/week/month/year arrays gives current_day, "
+    "current_week, current_month and current_year (element 0 of each array).",
+    {TAG_KIND: ("electric", "heat", "heating_rod", "gas"), TAG_USAGE: ("heating", "dhw", "cooling", "total")},
 )
 HP_EFFICIENCY = MeasurementSpec(
     "hp_efficiency",
@@ -317,6 +328,50 @@ HP_HEATING_ROD = MeasurementSpec(
         _last("energy_year", "kwatth", "Heating-rod energy so far this year."),
     ),
     "Auxiliary (electric) heater.",
+)
+HP_BURNER = MeasurementSpec(
+    "hp_burner",
+    Bucket.RAW,
+    (TAG_DEVICE, TAG_BURNER),
+    (
+        _last("active", "bool", "Gas burner firing (1) or not (0).", Kind.INT),
+        _gauge("modulation", "percent", "Burner modulation."),
+        _last("hours", "h", "Cumulative burner run hours."),
+        _last("starts", "none", "Cumulative burner starts.", Kind.INT),
+    ),
+    "The gas burner of a hybrid heat pump (Vitocaldens and others): its heat is not heat-pump heat.",
+)
+HP_REFRIGERANT = MeasurementSpec(
+    "hp_refrigerant",
+    Bucket.RAW,
+    (TAG_DEVICE, TAG_COMPRESSOR),
+    (
+        _gauge("compressor_inlet_temperature", "celsius", "Suction gas temperature at the compressor inlet."),
+        _gauge("compressor_outlet_temperature", "celsius", "Hot gas temperature at the compressor outlet."),
+        _gauge("compressor_oil_temperature", "celsius", "Compressor oil temperature."),
+        _gauge("compressor_motor_temperature", "celsius", "Compressor motor chamber temperature."),
+        _gauge("compressor_overheat", "celsius", "Compressor superheat (a difference, labelled celsius by the API)."),
+        _gauge("compressor_inlet_pressure", "pressurebar", "Suction pressure at the compressor inlet."),
+        _gauge("evaporator_liquid_temperature", "celsius", "Refrigerant liquid temperature at the evaporator."),
+        _gauge("evaporator_overheat", "celsius", "Evaporator superheat (a difference, labelled celsius by the API)."),
+        _gauge("condenser_liquid_temperature", "celsius", "Refrigerant liquid temperature at the condenser."),
+        _gauge("economizer_liquid_temperature", "celsius", "Refrigerant liquid temperature at the economizer."),
+        _gauge("inverter_temperature", "celsius", "Inverter power module temperature."),
+        _gauge("hot_gas_temperature", "celsius", "Hot gas temperature (legacy brine units)."),
+        _gauge("hot_gas_pressure", "pressurebar", "High-side (hot gas) pressure."),
+        _gauge("suction_gas_pressure", "pressurebar", "Low-side (suction gas) pressure."),
+    ),
+    "Refrigerant-cycle sensors, where the model reports them; compressor id from the device (evaporator, "
+    "condenser and economizer 0 belong to compressor 0).",
+)
+HP_MESSAGE = MeasurementSpec(
+    "hp_message",
+    Bucket.RAW,
+    (TAG_DEVICE, TAG_KIND, TAG_CODE),
+    (_f("active", "bool", "1 while the message is reported, 0 once it is gone.", Kind.INT),),
+    "Device status (S.xxx) and info (I.xxx) messages, written when the message list's timestamp advances: "
+    "1 for every listed message, 0 for a message no longer listed. Errors stay in hp_error.",
+    {TAG_KIND: ("status", "info")},
 )
 HP_ERRORS = MeasurementSpec(
     "hp_errors",
@@ -396,8 +451,11 @@ RAW_MEASUREMENTS = (
     HP_ENERGY_SUMMARY,
     HP_EFFICIENCY,
     HP_HEATING_ROD,
+    HP_BURNER,
+    HP_REFRIGERANT,
     HP_ERRORS,
     HP_ERROR,
+    HP_MESSAGE,
     COLLECTOR_HEALTH,
     COLLECTOR_REJECTED,
 )
@@ -453,7 +511,7 @@ _ENERGY_FIELDS = (
     _f("hours", "h", "Hours of the interval covered by data."),
 )
 _ENERGY_TAGS = {
-    TAG_KIND: ("electric", "heat", "heating_rod"),
+    TAG_KIND: ("electric", "heat", "heating_rod", "gas"),
     TAG_USAGE: ("total", "heating", "dhw"),
     TAG_SOURCE: ("shelly", "device", *HEAT_SOURCES[1:]),
 }
@@ -463,8 +521,8 @@ ENERGY_DAILY = MeasurementSpec(
     (TAG_KIND, TAG_USAGE, TAG_SOURCE),
     _ENERGY_FIELDS,
     "Energy per local day (today so far), stamped at local midnight (UTC instant). source=shelly (electric) and "
-    "dt_flow/estimate (heat) sum energy_minute; source=device is the device's day counters (heat and electric per "
-    "usage heating/dhw, total = their sum; heating_rod).",
+    "dt_flow/estimate (heat) sum energy_minute; source=device is the device's day counters (heat, electric and a "
+    "hybrid's gas per usage heating/dhw, total = their sum; heating_rod).",
     _ENERGY_TAGS,
 )
 ENERGY_MONTHLY = MeasurementSpec(

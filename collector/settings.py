@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     shelly_password: SecretStr | None = Field(
         None, description="Shelly web password (digest auth, user admin) when authentication is enabled."
     )
+    shelly_channel: int | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Meters with em1 channels (Pro EM-50, EM Gen3 with 2, Pro 3EM in monophase with 3): the channel "
+        "that meters the heat pump. Empty: the sum of all channels. Ignored by a three-phase meter.",
+    )
     shelly_poll_seconds: float = Field(10.0, gt=0.5, le=300, description="Shelly sampling period in seconds.")
     shelly_timeout_seconds: float = Field(3.0, gt=0, le=30, description="Timeout of one Shelly request.")
     shelly_backoff_max_seconds: float = Field(
@@ -135,6 +142,18 @@ class Settings(BaseSettings):
     log_format: Literal["logfmt", "json"] = Field("logfmt", description="Log line format.")
     simulation_speed: float = Field(
         1.0, gt=0, le=100000, description="Simulated installation: simulated seconds per real second."
+    )
+    simulation_meter: Literal["triphase", "monophase", "two_channel"] = Field(
+        "triphase",
+        description="Simulated installation: the energy meter. two_channel: a Pro EM-50 style meter with the heat "
+        "pump on channel 0 and a household circuit on channel 1 (set HPM_SHELLY_CHANNEL=0).",
+    )
+    simulation_burner_below_c: float | None = Field(
+        None,
+        ge=-30,
+        le=25,
+        description="Simulated installation: a hybrid whose gas burner heats the rooms instead of the heat pump "
+        "below this outside temperature (alternative bivalent operation). Empty: no burner.",
     )
     simulation_catchup_hours: float = Field(
         24.0,

@@ -99,10 +99,39 @@ ITEMS: tuple[Item, ...] = (
         _setpoint("setpoint_normal", "Normal room temperature", "normalHeating", "normal"),
         _setpoint("setpoint_reduced", "Reduced room temperature", "reducedHeating", "reduced"),
         _setpoint("setpoint_comfort", "Comfort room temperature", "comfortHeating", "comfort"),
+        _setpoint("setpoint_eco", "Eco room temperature", "eco"),
+        _setpoint("setpoint_normal_cooling", "Normal cooling room temperature", "normalCooling"),
+        _setpoint("setpoint_reduced_cooling", "Reduced cooling room temperature", "reducedCooling"),
+        _setpoint("setpoint_comfort_cooling", "Comfort cooling room temperature", "comfortCooling"),
         _num("curve_slope", "Heating curve slope", "heating.curve", "slope", "heating-curve", "", "setCurve", 0.1),
         _num("curve_shift", "Heating curve shift", "heating.curve", "shift", "heating-curve", "K", "setCurve"),
         _num("supply_min", "Minimum supply temperature", "temperature.levels", "min", "supply-limits", "°C", "setMin"),
         _num("supply_max", "Maximum supply temperature", "temperature.levels", "max", "supply-limits", "°C", "setMax"),
+        _flag("summer_eco", "Summer-eco function", "configuration.summerEco.absolute", "active", "summer-eco"),
+        _num(
+            "summer_eco_threshold",
+            "Summer-eco threshold",
+            "configuration.summerEco.absolute",
+            "threshold",
+            "summer-eco",
+            "°C",
+            "setThreshold",
+            0.1,
+        ),
+        *(
+            _num(
+                f"{usage}_hysteresis_{edge}",
+                f"Circuit {usage} hysteresis switch-{edge}",
+                f"{usage}.hysteresis.switch",
+                f"switch{edge.capitalize()}Value",
+                "hysteresis",
+                "K",
+                f"setSwitch{edge.capitalize()}Value",
+                0.1,
+            )
+            for usage in ("heating", "cooling")
+            for edge in ("on", "off")
+        ),
         *_schedule("schedule", "Heating schedule", "heating.schedule"),
     ),
     *_group(
@@ -179,21 +208,11 @@ def build_snapshot(features: Iterable[Mapping[str, Any]], known_circuits: Iterab
 
     A feature that is present but disabled (or lacks the property) gives ``None``; a feature that is absent
     from the response gives no key at all, so the caller can keep the last known value (a partial or empty
-    response is not a change). Circuits are those with an enabled configuration feature plus ``known_circuits``.
+    response is not a change). Circuits are the device's ``heating.circuits.enabled`` list; a response without
+    it falls back to the circuits with an enabled configuration feature plus ``known_circuits``.
     """
     by_name = {f["feature"]: f for f in features if isinstance(f, Mapping) and isinstance(f.get("feature"), str)}
-    circuits = set(known_circuits)
-    circuit_features = {
-        template.removeprefix("heating.circuits.{c}.")
-        for item in ITEMS
-        if item.entity == "circuit"
-        for template in item.features
-    }
-    for name, feature in by_name.items():
-        match = _CIRCUIT.match(name)
-        if match and feature.get("isEnabled") and name[match.end() :] in circuit_features:
-            circuits.add(match.group(1))
-
+    circuits = _enabled_circuits(by_name.get("heating.circuits")) or _circuits_with_settings(by_name, known_circuits)
     snapshot: dict[str, Value] = {}
     for item in ITEMS:
         scopes = (
@@ -207,6 +226,29 @@ def build_snapshot(features: Iterable[Mapping[str, Any]], known_circuits: Iterab
             if feature is not None:
                 snapshot.update(_read(item, entity, feature))
     return snapshot
+
+
+def _enabled_circuits(feature: Mapping[str, Any] | None) -> set[str]:
+    """The circuit ids of ``heating.circuits``' ``enabled`` list (empty when the response has none)."""
+    if not feature or not feature.get("isEnabled", True):
+        return set()
+    ids = _path(feature, "properties", "enabled", "value")
+    return {str(i) for i in ids if str(i).isdigit()} if isinstance(ids, list) else set()
+
+
+def _circuits_with_settings(by_name: Mapping[str, Mapping[str, Any]], known_circuits: Iterable[str]) -> set[str]:
+    circuits = set(known_circuits)
+    circuit_features = {
+        template.removeprefix("heating.circuits.{c}.")
+        for item in ITEMS
+        if item.entity == "circuit"
+        for template in item.features
+    }
+    for name, feature in by_name.items():
+        match = _CIRCUIT.match(name)
+        if match and feature.get("isEnabled") and name[match.end() :] in circuit_features:
+            circuits.add(match.group(1))
+    return circuits
 
 
 def _read(item: Item, entity: str, feature: Mapping[str, Any]) -> dict[str, Value]:

@@ -25,6 +25,7 @@ from collector.changelog.snapshot import (
     diff,
     is_tracked,
     snapshot_hash,
+    split_key,
 )
 from collector.changelog.store import Change, ChangelogStore, NewChange
 from collector.settings import Settings
@@ -82,9 +83,13 @@ class ChangeTracker:
                 return []
             changes = [NewChange("baseline", describe_baseline(snapshot), ("baseline",))]
         else:
+            # A setting this version tracks but the stored snapshot's version did not (no key of that field at all)
+            # is folded in silently: an upgrade is not a change of the heat pump's configuration.
+            fields_before = {split_key(key)[1] for key in previous}
             changes = [
                 NewChange("change", describe_change(key, old, new), change_tags(key), *key.split("/", 1), old, new)
                 for key, old, new in diff(previous, snapshot)
+                if key in previous or split_key(key)[1] in fields_before
             ]
         pending = self._unwritten.get(device_id)
         seen = pending[1] if pending and pending[0] == digest else at

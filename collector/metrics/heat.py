@@ -1,6 +1,7 @@
 """Twin of the heat part of influxdb/tasks/energy_minute.flux: heat per minute from each available source,
 best first (methodology §8): device (compressor heat output) > dt_flow (flow x dT x c_p) > estimate
-(modulation x rated power, display only)."""
+(modulation x rated power, display only). dt_flow skips a hybrid's minutes with its gas burner firing: the
+secondary circuit's flow x dT then carries the burner's heat, which is not heat-pump heat."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collector.metrics.series import MINUTE_NS, NS, Sample, in_range, intervals,
 from collector.points import Point
 
 RATED_LOOKBACK_NS = 30 * 86400 * NS
+BURNER_LOOKBACK_NS = 30 * 86400 * NS
+PAUSED_BY_BURNER = ("dt_flow",)
 Inputs = dict[str, float]  # one minute's mean of each input present
 
 SOURCES: dict[str, Callable[[Inputs, float | None], float | None]] = {
@@ -48,6 +51,24 @@ def rated_kw(points: Sequence[Point], now: int) -> float | None:
     return found[-1][1] if found else None
 
 
+def burner_firing(points: Sequence[Point], start: int, stop: int) -> set[int]:
+    """Minutes (start of minute) in [start, stop) with a gas burner on: the highest burner state seen in the minute,
+    else the last state before it (held: Viessmann values are written only when they change)."""
+    states = samples(points, "hp_burner", "active")
+    before = in_range(states, start - BURNER_LOOKBACK_NS, start)
+    per_minute: dict[int, float] = {}
+    for t, value in in_range(states, start, stop):
+        minute = minute_of(t)
+        per_minute[minute] = max(per_minute.get(minute, value), value)
+    state = before[-1][1] if before else 0.0
+    firing = set()
+    for minute in range(start, stop, MINUTE_NS):
+        state = per_minute.get(minute, state)
+        if state > 0:
+            firing.add(minute)
+    return firing
+
+
 def heat_minutes(
     points: Sequence[Point], start: int, stop: int, now: int, params: Params
 ) -> dict[str, dict[int, tuple[float, float]]]:
@@ -55,6 +76,7 @@ def heat_minutes(
     holds until the next minute with a value if that comes within the gap rule."""
     inputs = minute_inputs(points, start - params.max_gap_s * NS, stop)
     rated = rated_kw(points, now)
+    firing = burner_firing(points, start, stop)
     result = {}
     for source, power in SOURCES.items():
         series = [(t, p) for t in sorted(inputs) if (p := power(inputs[t], rated)) is not None]
@@ -62,7 +84,7 @@ def heat_minutes(
             minute: (p * 60.0 / 3600.0, 60.0)
             for t, p, _, seconds in intervals(series, start - params.max_gap_s * NS, lambda s: s < params.max_gap_s)
             for minute in range(t, t + seconds * NS, MINUTE_NS)
-            if start <= minute < stop
+            if start <= minute < stop and not (source in PAUSED_BY_BURNER and minute in firing)
         }
         if minutes:
             result[source] = minutes

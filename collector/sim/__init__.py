@@ -29,10 +29,14 @@ from collector.sources.viessmann.offline import OfflineOAuthManager
 # controller's switched-mode supply when idle.
 VOLTAGE_V = 230.0
 PF_RUNNING, PF_IDLE = 0.98, 0.55
+HOUSEHOLD_W = 350.0  # two-channel meter: the household circuit on channel 1, not the heat pump
 
 
-def phase_powers(step: Step, standby_w: float) -> tuple[float, float, float]:
-    """The outdoor unit's draw split over the phases: compressor and fan on all three, controls on L1."""
+def phase_powers(step: Step, standby_w: float, meter: str = "triphase") -> tuple[float, float, float]:
+    """The outdoor unit's draw split over the phases: compressor and fan on all three, controls on L1. A
+    two-channel meter has the (single-phase) heat pump on channel 0 and a household circuit on channel 1."""
+    if meter == "two_channel":
+        return step.meter_w, HOUSEHOLD_W, 0.0
     shared = max(0.0, step.meter_w - standby_w) / 3.0
     return shared + min(step.meter_w, standby_w), shared, shared
 
@@ -46,11 +50,12 @@ class Simulation:
         self._wall0 = clock()
         catchup = settings.simulation_catchup_hours * 3600.0 if self.speed > 1 else 0.0
         self._sim0 = self._wall0 - catchup if start is None else start
-        self.installation = Installation(self._sim0, settings.tz)
+        self.installation = Installation(self._sim0, settings.tz, burner_below_c=settings.simulation_burner_below_c)
         self._lock = threading.RLock()
         password = settings.shelly_password.get_secret_value() if settings.shelly_password else None
         # The emulator's clock is the model's: requests only ever integrate power the model has produced.
-        self.emulator = ShellyEmulator(profile="triphase", password=password, clock=lambda: self.installation.t)
+        self.meter = settings.simulation_meter
+        self.emulator = ShellyEmulator(profile=self.meter, password=password, clock=lambda: self.installation.t)
         self._meter_state = MeterStateFile(settings.data_dir)
         saved = self._meter_state.load()
         if saved is not None:  # the meter kept its counters while the collector was down
@@ -81,7 +86,7 @@ class Simulation:
                 self._meter_state.save(self.emulator.counter_state())
 
     def _feed(self, step: Step) -> None:
-        a, b, c = phase_powers(step, self.installation.spec.standby_w)
+        a, b, c = phase_powers(step, self.installation.spec.standby_w, self.meter)
         pf = PF_RUNNING if step.meter_w > 100 else PF_IDLE
         self.emulator.set_power(a, b, c, voltage=VOLTAGE_V, pf=pf, freq=50.0)
 

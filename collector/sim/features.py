@@ -182,7 +182,24 @@ def features_response(installation: Installation) -> dict[str, Any]:
         "heating.spf.dhw": {"value": _num(_spf(year.heat_dhw, year.device_dhw), "")},
         "heating.spf.total": {"value": _num(_spf(year.heat, year.device_heating + year.device_dhw), "")},
     }
+    if inst.burner is not None:
+        table.update(_burner_features(inst, book))
     return {"data": [_feature(name, properties, stamp) for name, properties in table.items()]}
+
+
+def _burner_features(inst: Installation, book: _Book) -> dict[str, Properties]:
+    """A hybrid's gas burner, shaped like the Vitocaldens 222-F dump (tests/data/viessmann): state, modulation,
+    hours and starts, and its gas as the E3 summaries report energies (kWh)."""
+    burner = inst.burner
+    assert burner is not None
+    gas = burner.efficiency
+    return {
+        "heating.burners.0": {"active": _bool(burner.firing)},
+        "heating.burners.0.modulation": {"value": _num(round(100 * inst.last.burner_w / burner.max_w), "percent")},
+        "heating.burners.0.statistics": {"hours": _num(round(burner.hours, 1), ""), "starts": _num(burner.starts, "")},
+        "heating.gas.consumption.summary.heating": book.summary(lambda e: e.burner / gas),
+        "heating.gas.consumption.summary.dhw": book.summary(lambda e: 0.0),
+    }
 
 
 def _feature(name: str, properties: Properties, stamp: str) -> dict[str, Any]:

@@ -122,6 +122,7 @@ class Step:
     flow_lph: float
     speed_rps: float
     modulation: float
+    burner_w: float = 0.0  # a hybrid's gas burner heat into the heating water (not heat-pump heat)
 
 
 @dataclass

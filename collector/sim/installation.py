@@ -9,12 +9,12 @@ daily book is what the simulated controller reports as its energy summaries.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from collector.sim.heatpump import HeatPump, HeatPumpSpec, Step
-from collector.sim.house import HotWaterTank, House
+from collector.sim.heatpump import HeatPump, HeatPumpSpec, Mode, Step
+from collector.sim.house import WATER_WH_PER_LITRE_K, HotWaterTank, House
 from collector.sim.weather import Climate
 
 STEP_S = 10.0
@@ -34,10 +34,12 @@ class Energies:
     device_heating: float = 0.0  # the controller's consumption estimate
     device_dhw: float = 0.0
     rod: float = 0.0  # heating-rod electricity = heat, always into the heating water
+    burner: float = 0.0  # a hybrid's gas burner heat (not heat-pump heat, not in ``heat``)
 
     def book(self, step: Step, dt: float) -> None:
         hours = dt / 3600.0
         self.meter += step.meter_w * hours
+        self.burner += step.burner_w * hours
         if step.usage == "dhw":
             self.heat_dhw += step.heat_w * hours
             self.device_dhw += step.device_w * hours
@@ -60,6 +62,28 @@ class Energies:
 
 
 @dataclass
+class Burner:
+    """A hybrid's gas burner in alternative bivalent operation: below ``below_c`` outside it heats the rooms
+    instead of the heat pump (which still heats the hot water). Its counters start from the unit's age too."""
+
+    below_c: float
+    max_w: float = 19_000.0
+    efficiency: float = 0.95  # heat per gas energy (gas in kWh as the controller reports it)
+    firing: bool = False
+    starts: int = 0
+    hours: float = 0.0
+
+    def step(self, dt: float, outside_c: float, demand_w: float) -> float:
+        """Heat delivered over the step (W)."""
+        heat = min(self.max_w, demand_w) if outside_c < self.below_c and demand_w > 0 else 0.0
+        if heat > 0 and not self.firing:
+            self.starts += 1
+        self.firing = heat > 0
+        self.hours += dt / 3600.0 if self.firing else 0.0
+        return heat
+
+
+@dataclass
 class Installation:
     start: float
     tz: ZoneInfo
@@ -67,6 +91,7 @@ class Installation:
     house: House = field(default_factory=House)
     spec: HeatPumpSpec = field(default_factory=HeatPumpSpec)
     step_s: float = STEP_S
+    burner_below_c: float | None = None  # a hybrid: see Burner
 
     def __post_init__(self) -> None:
         self.t = self.start - self.start % self.step_s
@@ -75,6 +100,9 @@ class Installation:
         age_days = max(0.0, self.t - COMMISSIONED) / 86400.0
         self.heatpump.starts = int(age_days * STARTS_PER_DAY)
         self.heatpump.hours = age_days * RUN_HOURS_PER_DAY
+        self.burner = None if self.burner_below_c is None else Burner(self.burner_below_c)
+        if self.burner is not None:
+            self.burner.starts, self.burner.hours = int(age_days), age_days * 2.0
         self.totals = Energies()
         self.days: dict[date, Energies] = {}
         # the other side of the energy balance, Wh: what the rooms needed, what was tapped and lost from the cylinder
@@ -93,7 +121,17 @@ class Installation:
     def _step(self, dt: float) -> Step:
         outside = self.climate.outside_temperature(self.t)
         demand = self.house.heat_demand_w(outside, self.climate.damped_temperature(self.t))
-        step = self.heatpump.step(dt, outside, self.climate.relative_humidity(self.t), demand, self.tank)
+        burner_w = self.burner.step(dt, outside, demand) if self.burner is not None else 0.0
+        hp_demand = 0.0 if burner_w > 0 else demand  # the burner heats the rooms; the heat pump only hot water
+        step = self.heatpump.step(dt, outside, self.climate.relative_humidity(self.t), hp_demand, self.tank)
+        if burner_w > 0:
+            step = replace(step, burner_w=burner_w)
+            if step.mode is Mode.OFF:  # the burner's heat flows through the heating circuit the sensors see
+                flow = self.spec.flow_lph
+                supply = self.spec.supply_target_c(outside, self.house.room_setpoint_c)
+                step = replace(
+                    step, supply_c=supply, return_c=supply - burner_w / (flow * WATER_WH_PER_LITRE_K), flow_lph=flow
+                )
         drawn, lost = self.tank.step(self.t, dt, step.heat_w if step.usage == "dhw" else 0.0)
         self.space_demand_wh += demand * dt / 3600.0
         self.dhw_drawn_wh += drawn

@@ -8,6 +8,7 @@ from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models.dashboard import (
     DashboardCursorSync,
     DashboardLinkType,
+    GridPos,
     Panel,
     VariableHide,
     VariableModel,
@@ -16,7 +17,7 @@ from grafana_foundation_sdk.models.dashboard import (
 
 from collector.changelog.queries import ANNOTATION_SQL
 from grafana.generator import queries
-from grafana.generator.panels import place
+from grafana.generator.panels import bottom, place
 
 FOLDER_TITLE = "Heat pump"  # dashboards and alert rules share it
 FOLDER_UID = "heat-pump"
@@ -57,7 +58,10 @@ def dashboard(
     refresh: str,
     panels: list[tuple[cogbuilder.Builder[Panel], int, int]],
     variables: tuple[cogbuilder.Builder[VariableModel], ...] = (),
+    rows: tuple[tuple[str, list[tuple[cogbuilder.Builder[Panel], int, int]]], ...] = (),
 ) -> db.Dashboard:
+    """``rows``: (title, panels) shown below the main panels as collapsed rows (their queries run only when the
+    owner opens them), for what only some installations have."""
     board = (
         db.Dashboard(title)
         .uid(uid)
@@ -81,6 +85,15 @@ def dashboard(
     )
     for variable in variables:
         board.with_variable(variable)
-    for panel in place(panels):
+    placed = place(panels)
+    for panel in placed:
         board.with_panel(panel)
+    next_id, top = len(placed) + 1, bottom(placed)
+    for title, row_panels in rows:
+        row = db.Row(title).collapsed(True).id(next_id).grid_pos(GridPos(h=1, w=24, x=0, y=top))
+        inside = place(row_panels, first_id=next_id + 1, top=top + 1)
+        for panel in inside:
+            row.with_panel(panel)
+        board.with_row(row)
+        next_id, top = next_id + 1 + len(inside), top + 1
     return board

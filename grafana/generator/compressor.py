@@ -17,6 +17,80 @@ STARTS = sel("hp_compressor", "starts")
 HOURS = sel("hp_compressor", "hours")
 DEFROST = sel("hp_hydraulics", "defrost")
 ROD = sel("hp_heating_rod", "active")
+BURNER_ACTIVE = sel("hp_burner", "active")
+BURNER_HOURS = sel("hp_burner", "hours")
+BURNER_STARTS = sel("hp_burner", "starts")
+BURNER_MODULATION = sel("hp_burner", "modulation")
+HYBRID_ROW = "Hybrid: gas burner (heat pumps with a burner only)"
+
+
+def burner_share() -> Shown:
+    """The burner's share of the heat generators' run time: gas heat is not heat-pump heat."""
+    label = "burner share"
+    return Shown(queries.runtime_share(BURNER_HOURS, HOURS, label), {label: queries.PERCENT_UNIT})
+
+
+def hybrid_panels() -> list:  # type: ignore[type-arg]
+    """Burner runtime beside the compressor's (the Compressor dashboard's Hybrid row)."""
+    return [
+        (
+            panels.stat_panel(
+                "Burner", [panels.latest(BURNER_ACTIVE, "burner")], "State at the last poll.", mappings=panels.OnOff
+            ),
+            6,
+            4,
+        ),
+        (
+            panels.stat_panel(
+                "Burner share of run time",
+                [burner_share()],
+                "Δburner hours / (Δburner hours + Δcompressor hours) over the range. COP and JAZ count heat-pump "
+                "heat only; this is how much of the heating the gas burner did instead.",
+                decimals=0,
+            ),
+            6,
+            4,
+        ),
+        (
+            today(
+                panels.stat_panel(
+                    "Burner starts today",
+                    [panels.of(BURNER_STARTS, "starts", queries.counter_total(BURNER_STARTS, "starts"))],
+                    "Increase of the burner's start counter since local midnight.",
+                    decimals=0,
+                )
+            ),
+            6,
+            4,
+        ),
+        (
+            panels.stat_panel(
+                "Burner run hours", [panels.latest(BURNER_HOURS, "hours")], "Cumulative burner hours.", decimals=0
+            ),
+            6,
+            4,
+        ),
+        (
+            panels.time_series(
+                "Run hours per day: burner and compressor",
+                [
+                    Shown(queries.counter_increase(BURNER_HOURS, "1d", "burner"), {"burner": "h"}),
+                    Shown(queries.counter_increase(HOURS, "1d", "compressor"), {"compressor": "h"}),
+                ],
+                "Increase of the run-hour counters per UTC day.",
+                bars=True,
+            ),
+            12,
+            8,
+        ),
+        (
+            panels.time_series(
+                "Burner modulation", [panels.series(BURNER_MODULATION, "modulation")], "Burner modulation."
+            ),
+            12,
+            8,
+        ),
+    ]
 
 
 def starts_per(every: str, label: str) -> Shown:
@@ -120,4 +194,5 @@ def build():  # type: ignore[no-untyped-def]
             (defrost.cycles_panel(), 12, 8),
             (defrost.share_panel(), 12, 8),
         ],
+        rows=((HYBRID_ROW, hybrid_panels()),),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as db
 
-from grafana.generator import board, panels, queries
+from grafana.generator import board, compressor, panels, queries
 from grafana.generator.panels import Shown
 from grafana.generator.queries import sel
 
@@ -18,6 +18,7 @@ ELECTRIC_DAY = sel("energy_daily", "kwh", kind="electric", usage="total", source
 ELECTRIC_MONTH = sel("energy_monthly", "kwh", kind="electric", usage="total", source="shelly")
 HEAT_DAY = sel("energy_daily", "kwh", kind="heat", usage="total")
 ROD_DAY = sel("energy_daily", "kwh", kind="heating_rod", usage="total", source="device")
+GAS_DAY = sel("energy_daily", "kwh", kind="gas", usage="total", source="device")
 
 
 def per_source(s: queries.Sel, label: str) -> list[Shown]:
@@ -147,4 +148,42 @@ def build():  # type: ignore[no-untyped-def]
             ),
         ],
         variables=(tariff_variable(),),
+        rows=(
+            (
+                compressor.HYBRID_ROW,
+                [
+                    (
+                        panels.stat_panel(
+                            "Burner share of run time",
+                            [compressor.burner_share()],
+                            "Δburner hours / (Δburner hours + Δcompressor hours) over the range: the part of the "
+                            "heating the gas burner did. The heat and COP figures above are heat-pump heat only.",
+                            decimals=0,
+                        ),
+                        6,
+                        4,
+                    ),
+                    (
+                        panels.stat_panel(
+                            "Gas",
+                            [panels.total_by(GAS_DAY, "source", "gas")],
+                            "Sum of the daily gas rows in the range (only where the device reports gas consumption).",
+                            decimals=1,
+                        ),
+                        6,
+                        4,
+                    ),
+                    (
+                        panels.time_series(
+                            "Gas per day",
+                            [panels.rows(GAS_DAY, "gas")],
+                            "The burner's gas per local day as the device reports it (kWh).",
+                            bars=True,
+                        ),
+                        12,
+                        8,
+                    ),
+                ],
+            ),
+        ),
     )

@@ -201,12 +201,14 @@ def changelog_table(title: str, sql: str, description: str) -> table.Panel:
 # --- layout ----------------------------------------------------------------------------------------------------
 
 
-def place(panels: list[tuple[cogbuilder.Builder[Panel], int, int]]) -> list[cogbuilder.Builder[Panel]]:
+def place(
+    panels: list[tuple[cogbuilder.Builder[Panel], int, int]], first_id: int = 1, top: int = 0
+) -> list[cogbuilder.Builder[Panel]]:
     """Give panels ids and grid positions, left to right, wrapping at 24 columns; rows keep the given order,
     which is also the phone's (stacked) order."""
-    x = y = row_height = 0
+    x, y, row_height = 0, top, 0
     placed = []
-    for number, (panel, width, height) in enumerate(panels, start=1):
+    for number, (panel, width, height) in enumerate(panels, start=first_id):
         if x + width > 24:
             x, y, row_height = 0, y + row_height, 0
         panel.id(number).grid_pos(GridPos(h=height, w=width, x=x, y=y))  # type: ignore[attr-defined]
@@ -214,3 +216,8 @@ def place(panels: list[tuple[cogbuilder.Builder[Panel], int, int]]) -> list[cogb
         row_height = max(row_height, height)
         placed.append(panel)
     return placed
+
+
+def bottom(placed: list[cogbuilder.Builder[Panel]]) -> int:
+    """The first grid row below the placed panels."""
+    return max((p._internal.grid_pos.y + p._internal.grid_pos.h for p in placed), default=0)  # type: ignore[attr-defined]

@@ -271,6 +271,28 @@ def per_start(hours: Sel, starts: Sel, every: str | None, label: str) -> str:
     )
 
 
+def runtime_share(part: Sel, other: Sel, label: str) -> str:
+    """Percent of the run time over the range that ``part`` (burner hours) had against ``other`` (compressor hours):
+    Δpart / (Δpart + Δother) of the cumulative counters, summed over burners and compressors."""
+
+    def increase(name: str) -> str:
+        return (
+            f"{name}_inc = {name}\n  |> difference(nonNegative: true)\n  |> group()\n  |> sum()\n"
+            "  |> map(fn: (r) => ({_time: v.timeRangeStop, _value: float(v: r._value)}))\n"
+        )
+
+    return (
+        read_by_span(part, "last", "part")
+        + read_by_span(other, "last", "other")
+        + increase("part")
+        + increase("other")
+        + 'join(tables: {p: part_inc, o: other_inc}, on: ["_time"])\n'
+        + "  |> filter(fn: (r) => r._value_p + r._value_o > 0.0)\n"
+        + "  |> map(fn: (r) => ({_time: r._time, _value: 100.0 * r._value_p / (r._value_p + r._value_o)}))\n"
+        + named(label)
+    )
+
+
 def age(sels: tuple[Sel, ...], label: str, within: str = "-30d") -> str:
     """Seconds since the newest point of any of the selections (always a value while data exists)."""
     streams = [f'{read(s, start=within, stop="now()")}\n  |> last()\n  |> keep(columns: ["_time"])' for s in sels]

@@ -7,7 +7,8 @@
 //   glitches count where the rule stepped in.
 // - heat: 1-minute means of the inputs, each held over the following minutes until the next minute with data if
 //   that comes within ${MAX_GAP_S} s (the gap rule), so every covered minute has its heat; device = compressor heat
-//   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power.
+//   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power. A hybrid's minutes with its gas burner
+//   firing (hp_burner active, held until it changes) get no dt_flow heat: flow x dT then holds the burner's heat.
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
 import "array"
@@ -206,8 +207,30 @@ grid =
     )
         |> map(fn: (r) => ({_time: r._time, _field: "tick", _value: 0.0}))
 seconds = (t) => float(v: int(v: t) / 1000000000)
+// Minutes a heat source must skip (field "paused" > 0, held until the next value); the 1970 row keeps the column
+// there when no burner exists.
+never = array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "paused", _value: 0.0}])
+burnerActive = (start, stop) =>
+    from(bucket: raw)
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "hp_burner" and r._field == "active")
+        |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)}))
+        |> group()
+burnerFiring =
+    union(
+        tables: [
+            never,
+            burnerActive(start: date.sub(d: 30d, from: start), stop: start)
+                |> sort(columns: ["_time"])
+                |> last()
+                |> map(fn: (r) => ({_time: start, _field: "paused", _value: r._value})),
+            burnerActive(start: start, stop: stop)
+                |> aggregateWindow(every: 1m, fn: max, timeSrc: "_start", createEmpty: false, location: timezone.utc)
+                |> map(fn: (r) => ({_time: r._time, _field: "paused", _value: r._value})),
+        ],
+    )
 // complete: the inputs a source needs are there (arithmetic on absent columns is an error, not null)
-heatMinutes = (source, complete, power) => {
+heatMinutes = (source, complete, power, paused=never) => {
     held =
         inputs
             |> filter(fn: complete)
@@ -231,6 +254,7 @@ heatMinutes = (source, complete, power) => {
                 held |> map(fn: (r) => ({_time: r._time, _field: "p", _value: r.p})),
                 held |> map(fn: (r) => ({_time: r._time, _field: "until", _value: r.until})),
                 grid,
+                paused,
             ],
         )
             |> group()
@@ -238,7 +262,10 @@ heatMinutes = (source, complete, power) => {
             |> sort(columns: ["_time"])
             |> fill(column: "p", usePrevious: true)
             |> fill(column: "until", usePrevious: true)
-            |> filter(fn: (r) => exists r.tick and exists r.until and seconds(t: r._time) < r.until)
+            |> fill(column: "paused", usePrevious: true)
+            |> filter(
+                fn: (r) => exists r.tick and exists r.until and seconds(t: r._time) < r.until and r.paused == 0.0,
+            )
             |> map(
                 fn: (r) =>
                     ({_time: r._time, kind: "heat", source: source, wh: r.p * 60.0 / 3600.0, seconds: 60.0}),
@@ -267,6 +294,7 @@ union(
             source: "dt_flow",
             complete: (r) => exists r.volumetric_flow and exists r.supply and exists r["return"],
             power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163,
+            paused: burnerFiring,
         ),
         heatMinutes(
             source: "estimate",

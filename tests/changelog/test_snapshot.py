@@ -23,6 +23,16 @@ def test_250a_snapshot_holds_exactly_the_configuration() -> None:
         "circuit.0/curve_shift": 4,
         "circuit.0/supply_min": 20,
         "circuit.0/supply_max": 60,
+        "circuit.0/summer_eco": True,
+        "circuit.0/summer_eco_threshold": 15,
+        # present but disabled on this unit (no cooling, no circuit hysteresis): tracked as None
+        "circuit.0/setpoint_normal_cooling": None,
+        "circuit.0/setpoint_reduced_cooling": None,
+        "circuit.0/setpoint_comfort_cooling": None,
+        "circuit.0/heating_hysteresis_on": None,
+        "circuit.0/heating_hysteresis_off": None,
+        "circuit.0/cooling_hysteresis_on": None,
+        "circuit.0/cooling_hysteresis_off": None,
         "circuit.0/schedule_active": True,
         "dhw/mode": "efficient",
         "dhw/target": 55,
@@ -58,13 +68,16 @@ def test_legacy_devices_use_their_circuit_ids_and_program_names() -> None:
     assert (g300["circuit.1/setpoint_normal"], g300["circuit.1/setpoint_reduced"]) == (21, 18)
     assert (g300["dhw/target"], g300["dhw/target2"], g300["circulation/schedule.mon"]) == (50, 60, [])
 
+    assert g300["circuit.1/setpoint_eco"] == 21
+
     g333 = build_snapshot(load_dump("Vitocal333G"))
-    assert [g333[f"circuit.{c}/curve_slope"] for c in "012"] == [0.4, 0.6, 0.6]
-    assert g333["circuit.1/mode"] is None  # present but disabled
+    # heating.circuits.enabled = ["0"]: circuits 1 and 2 have a heating curve, but are switched off (no phantoms)
+    assert sorted({key.split("/")[0] for key in g333 if key.startswith("circuit.")}) == ["circuit.0"]
+    assert (g333["circuit.0/curve_slope"], g333["circuit.0/setpoint_eco"]) == (0.4, 19)
     assert g333["dhw/cylinder_max"] == 65
 
     s200 = build_snapshot(load_dump("Vitocal200S_E8NEV"))
-    assert not any(key.startswith("circuit.1") for key in s200)  # circuits 1-3 have no enabled settings
+    assert not any(key.startswith("circuit.1") for key in s200)  # circuits 1-3 are not enabled
     assert s200["dhw/mode"] == "eco"
     assert s200["circulation/schedule.mon"] is None  # circulation schedule feature disabled
 

@@ -34,7 +34,7 @@ def test_first_snapshot_is_one_baseline_entry(make_tracker: Maker, settings: Set
             "baseline",
             T0,
             "Configuration baseline: heating circuit 0; DHW; circulation pump; holiday programs; heating rod "
-            "(42 settings)",
+            "(44 settings)",
             ("baseline",),
         )
     ]
@@ -112,8 +112,8 @@ def test_restart_reloads_the_last_snapshot(make_tracker: Maker, settings: Settin
 
     second = make_tracker()
     assert second.observe("0", edited, T0 + 120) == []
-    set_value(edited, "heating.circuits.2.heating.curve", "slope", 0.8)
-    assert [c.text for c in second.observe("0", edited, T0 + 180)] == ["Heating curve slope (circuit 2): 0.6 → 0.8"]
+    set_value(edited, "heating.circuits.0.heating.curve", "slope", 0.8)
+    assert [c.text for c in second.observe("0", edited, T0 + 180)] == ["Heating curve slope (circuit 0): 0.4 → 0.8"]
     assert [row[3] for row in rows(settings)] == ["baseline", "change", "change", "change"]
 
 

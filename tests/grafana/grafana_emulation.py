@@ -84,8 +84,10 @@ def resolve_range(expression: str, now: datetime) -> datetime:
 
 
 def panels(dashboard: dict) -> Iterator[dict]:
+    """Every panel that shows data, those inside collapsed rows included (a row itself shows nothing)."""
     for panel in dashboard.get("panels", []):
-        yield panel
+        if panel.get("type") != "row":
+            yield panel
         yield from panel.get("panels", [])  # collapsed rows
 
 

@@ -1,4 +1,7 @@
-"""The five real device dumps and how to put them behind PyViCare's real classes offline."""
+"""The real device dumps and how to put them behind PyViCare's real classes offline.
+
+``MODELS``: the five byte-for-byte dumps in ../shared/fixtures. ``PUBLIC``: further public PyViCare dumps kept
+under tests/data/viessmann (reduced to their readable features, see SOURCES.md there)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from collector.sources.viessmann.offline import OfflineOAuthManager
 from tests.conftest import FIXTURES
 
 DUMPS = FIXTURES / "viessmann"
+PUBLIC_DUMPS = Path(__file__).resolve().parents[1] / "data" / "viessmann"
 E3 = ["type:heatpump", "type:E3"]
 LEGACY = ["type:heatpump", "type:legacy"]
 # file → (modelId, roles) as the installations endpoint reports them (300-G: from its own "device" block)
@@ -24,13 +28,21 @@ MODELS: dict[str, tuple[str, list[str]]] = {
     "Vitocal300G_CU401B.json": ("CU401B_G", LEGACY),
     "Vitocal333G.json": ("Vitocal333G", LEGACY),
 }
+# model ids as the installations endpoint names these families ("Vitocaldens" is auto-detected as a heat pump)
+PUBLIC: dict[str, tuple[str, list[str]]] = {
+    "Vitocaldens222F.json": ("Vitocaldens222F", LEGACY),
+    "Vitocal151A.json": ("E3_Vitocal_16", E3),
+    "Vitocal262A.json": ("E3_Vitocal_16", E3),
+    "Vitocal200.json": ("Vitocal200", LEGACY),
+}
+ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"
 DEVICE = f"{SERIAL}/0"
 
 
 @cache
 def _dump_text(name: str) -> str:
-    return (DUMPS / name).read_text()
+    return ((PUBLIC_DUMPS if name in PUBLIC else DUMPS) / name).read_text()
 
 
 def dump(name: str) -> dict[str, Any]:
@@ -39,7 +51,7 @@ def dump(name: str) -> dict[str, Any]:
 
 
 def manager(name: str, features: Callable[[], dict[str, Any]] | dict[str, Any] | None = None) -> OfflineOAuthManager:
-    model_id, roles = MODELS[name]
+    model_id, roles = ALL_MODELS[name]
     return OfflineOAuthManager(
         features if features is not None else dump(name), model_id=model_id, roles=roles, gateway_serial=SERIAL
     )

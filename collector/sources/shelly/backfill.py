@@ -44,15 +44,16 @@ def fetch_minutes(
 ) -> Iterator[tuple[int, list[Point]]]:
     """Page the records with start <= ts < end; yields (next ts still to fetch, points of this page).
 
-    Monophase meters page each em1data:N separately; a window is taken only as far as every channel's page
-    reaches, so the three pages always cover the same minutes. A page that does not parse is asked for again
-    at once; the second time its unusable minutes are left out, or the page skipped when its structure is
+    Monophase and two-channel meters page each em1data:N separately; a window is taken only as far as every
+    channel's page reaches, so the pages always cover the same minutes. A page that does not parse is asked for
+    again at once; the second time its unusable minutes are left out, or the page skipped when its structure is
     broken (stored that way, asking again cannot help), and reported to ``reject``: the cursor never sticks.
     """
+    ids = ids_of(device)
     if device.profile == "triphase":
-        method, ids, keys = "EMData.GetData", (0,), templates.RECORD_KEYS
+        method, keys = "EMData.GetData", templates.RECORD_KEYS
     else:
-        method, ids, keys = "EM1Data.GetData", (0, 1, 2), templates.MONO_RECORD_KEYS
+        method, keys = "EM1Data.GetData", templates.MONO_RECORD_KEYS
     cursor = start
     while cursor < end:
         for attempt in (1, 2):
@@ -98,16 +99,17 @@ def _window_points(
     reject: readings.Reject | None = None,
 ) -> list[Point]:
     merged: dict[int, dict[str, Any]] = {}
-    for component, result in enumerate(results):
+    for component, result in zip(ids_of(device), results, strict=True):
         prefix = "" if device.profile == "triphase" else f"{readings.PHASES[component]}_"
         for ts, record in readings.parse_records(result, keys, f"{method}(id={component}, ts={cursor})", reject):
             if cursor <= ts <= horizon:
                 merged.setdefault(ts, {}).update({prefix + k: v for k, v in record.items()})
     points: list[Point] = []
+    phases = readings.phases_of(device.profile, device.channels)
     for ts, flat in sorted(merged.items()):
-        if device.profile == "triphase" or _complete(flat):
+        if device.profile == "triphase" or _complete(flat, phases):
             try:
-                values = readings.extract(readings.MINUTE, flat, f"{method} record {iso(ts)}", reject)
+                values = readings.extract(readings.MINUTE, flat, f"{method} record {iso(ts)}", reject, phases)
             except PayloadError as error:
                 if reject is None:
                     raise
@@ -118,9 +120,14 @@ def _window_points(
     return points
 
 
-def _complete(flat: dict[str, Any]) -> bool:
-    """A monophase minute is used only when all three channels have a record for it."""
-    return all(f"{p}_total_act_energy" in flat for p in readings.PHASES)
+def ids_of(device: DeviceInfo) -> tuple[int, ...]:
+    """The component ids whose history is paged: emdata:0, or the em1data channels read."""
+    return (0,) if device.profile == "triphase" else device.channels
+
+
+def _complete(flat: dict[str, Any], phases: tuple[str, ...]) -> bool:
+    """A monophase minute is used only when every channel read has a record for it."""
+    return all(f"{p}_total_act_energy" in flat for p in phases)
 
 
 class BackfillInterrupted(ShellyError):

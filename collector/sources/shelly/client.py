@@ -47,6 +47,7 @@ class DeviceInfo:
     auth_en: bool
     model: str | None = None
     ver: str | None = None
+    channels: tuple[int, ...] = (0, 1, 2)  # em1 channels read (monophase); collector.sources.shelly.meter decides
 
 
 class ShellyClient:

@@ -6,7 +6,7 @@ also advances to ``clock()``). Like the real meter, counters move once per minut
 completed, so the sum of the records between two samples equals the counter difference. History is stored as
 runs of identical minutes, so advancing over days of constant load costs O(1).
 
-Run standalone: ``python -m collector.sources.shelly.emulator [--profile monophase] [--port N]``
+Run standalone: ``python -m collector.sources.shelly.emulator [--profile monophase|two_channel] [--port N]``
 (password from ``HPM_SHELLY_PASSWORD``); it prints ``host:port`` and serves until interrupted.
 """
 
@@ -277,19 +277,22 @@ class ShellyEmulator:
             self.advance(self.clock())
             handler = _METHODS.get(method)
             component_id = int(params.get("id", 0))
-            mono = self.profile == "monophase"
+            mono = self.profile != "triphase"
             wrong_profile = method.startswith("EM1") != mono and method.startswith("EM")
-            if handler is None or wrong_profile or component_id not in (range(3) if mono else (0,)):
+            if handler is None or wrong_profile or component_id not in (self._channels() if mono else (0,)):
                 return 404, {"code": 404, "message": f"No handler for {method}"}
             try:
                 return 200, handler(self, component_id, params)
             except (KeyError, ValueError) as error:
                 return 400, {"code": -103, "message": f"Invalid argument: {error}"}
 
+    def _channels(self) -> range:
+        return range(2 if self.profile == TWO_CHANNEL else 3)
+
     def _device_info(self, _id: int = 0, _params: dict[str, Any] | None = None) -> dict[str, Any]:
         mac = self.device_id.rsplit("-", 1)[-1].upper()
         auth = self.password is not None
-        return {
+        info = {
             **tpl.DEVICE_INFO,
             "id": self.device_id,
             "mac": mac,
@@ -297,6 +300,10 @@ class ShellyEmulator:
             "auth_domain": self.device_id if auth else None,
             "profile": self.profile,
         }
+        if self.profile == TWO_CHANNEL:  # a two-channel meter has no profiles
+            del info["profile"]
+            info.update(TWO_CHANNEL_INFO)
+        return info
 
     def _em_status(self, _id: int = 0, _params: dict[str, Any] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"id": 0}
@@ -330,8 +337,8 @@ class ShellyEmulator:
         if self.profile == "triphase":
             meter = {"em:0": self._em_status(), "emdata:0": self._emdata_status()}
         else:
-            meter = {f"em1:{i}": self._em1_status(i) for i in range(3)}
-            meter.update({f"em1data:{i}": self._em1data_status(i) for i in range(3)})
+            meter = {f"em1:{i}": self._em1_status(i) for i in self._channels()}
+            meter.update({f"em1data:{i}": self._em1data_status(i) for i in self._channels()})
         now = self.clock()
         sys = {
             **tpl.STATUS_AFTER_METER["sys"],
@@ -345,7 +352,7 @@ class ShellyEmulator:
     def _get_data(self, component_id: int, params: dict[str, Any]) -> dict[str, Any]:
         ts = int(params["ts"])
         end_ts = int(params.get("end_ts", 2**62))
-        mono = self.profile == "monophase"
+        mono = self.profile != "triphase"
         page: list[tuple[int, Record]] = []
         next_ts = None
         for at, record in self._records(ts, end_ts):
@@ -415,9 +422,15 @@ _METHODS = {
 _OPEN_METHODS = ("Shelly.GetDeviceInfo",)  # readable without authentication
 
 
+# Emulated meters: the Pro 3EM's two profiles, and a two-channel meter (Pro EM-50 style: em1:0..1, no profile in
+# Shelly.GetDeviceInfo), whose channels carry the first two loads.
+METERS = (*tpl.PROFILES, TWO_CHANNEL := "two_channel")
+TWO_CHANNEL_INFO = {"model": "SPEM-002CEBEU50", "app": "ProEM"}
+
+
 def _known(profile: str) -> str:
-    if profile not in tpl.PROFILES:
-        raise ValueError(f"profile must be one of {tpl.PROFILES}, not {profile!r}")
+    if profile not in METERS:
+        raise ValueError(f"profile must be one of {METERS}, not {profile!r}")
     return profile
 
 
@@ -529,7 +542,7 @@ def _handler_for(emulator: ShellyEmulator) -> type[BaseHTTPRequestHandler]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Shelly Pro 3EM emulator on 127.0.0.1")
-    parser.add_argument("--profile", choices=tpl.PROFILES, default="triphase")
+    parser.add_argument("--profile", choices=METERS, default="triphase")
     parser.add_argument("--power", type=float, nargs=3, default=(1200.0, 300.0, 300.0), metavar=("A", "B", "C"))
     args = parser.parse_args(argv)
     emulator = ShellyEmulator(profile=args.profile, password=os.environ.get("HPM_SHELLY_PASSWORD") or None)

@@ -60,17 +60,22 @@ Reject = Callable[[validation.Rejected], None]  # where a value left out of a sa
 Values = dict[tuple[str, str], dict[str, float]]  # (measurement, phase) -> field -> value
 
 
-def flatten_status(status: Any, profile: str) -> dict[str, Any]:
-    """The meter components of Shelly.GetStatus under triphase key names."""
+def flatten_status(status: Any, profile: str, channels: tuple[int, ...] = (0, 1, 2)) -> dict[str, Any]:
+    """The meter components of Shelly.GetStatus under triphase key names (em1 channel N as phase N)."""
     if not isinstance(status, dict):
         raise PayloadError("Shelly.GetStatus: answer is not an object")
     if profile == "triphase":
         return {**_component(status, "em:0"), **_component(status, "emdata:0")}
     flat: dict[str, Any] = {}
-    for i, phase in enumerate(PHASES):
+    for i in channels:
         for name in (f"em1:{i}", f"em1data:{i}"):
-            flat.update({f"{phase}_{key}": value for key, value in _component(status, name).items()})
+            flat.update({f"{PHASES[i]}_{key}": value for key, value in _component(status, name).items()})
     return flat
+
+
+def phases_of(profile: str, channels: tuple[int, ...]) -> tuple[str, ...]:
+    """The phase tags a device's readings carry: a, b, c, or the letters of the em1 channels read."""
+    return PHASES if profile == "triphase" else tuple(PHASES[i] for i in channels)
 
 
 def _component(status: dict[str, Any], name: str) -> dict[str, Any]:
@@ -80,16 +85,22 @@ def _component(status: dict[str, Any], name: str) -> dict[str, Any]:
     return component
 
 
-def extract(table: tuple[Reading, ...], flat: dict[str, Any], where: str, reject: Reject | None = None) -> Values:
-    """Validated values per (measurement, phase); null fields are left out. A missing required value or an
-    invalid counter rejects the whole sample (PayloadError); any other invalid or implausible value is left
-    out and handed to ``reject`` (without one, it rejects the sample too)."""
+def extract(
+    table: tuple[Reading, ...],
+    flat: dict[str, Any],
+    where: str,
+    reject: Reject | None = None,
+    phases: tuple[str, ...] = PHASES,
+) -> Values:
+    """Validated values per (measurement, phase) over ``phases``; null fields are left out. A missing required
+    value or an invalid counter rejects the whole sample (PayloadError); any other invalid or implausible value
+    is left out and handed to ``reject`` (without one, it rejects the sample too)."""
     out: Values = {}
     refused: list[validation.Rejected] = []  # reported only when the sample is taken: else the fault counts
     keep = refused.append if reject is not None else None
     for row in table:
         phase_values: list[float | None] = []
-        for phase in PHASES:
+        for phase in phases:
             value = _value(row, row.key.format(p=phase), flat, where, keep) if row.key else None
             phase_values.append(value)
             if value is not None:

@@ -11,7 +11,7 @@ from collector.points import Point, point
 from collector.schema import COUNTER_DROP_TOLERANCE_WH, SHELLY_EVENT
 from collector.settings import Settings
 from collector.sources.base import Backoff, Clock, FaultEpisodes, SourceHealth
-from collector.sources.shelly import readings, templates
+from collector.sources.shelly import meter, readings, templates
 from collector.sources.shelly.backfill import fetch_minutes, iso, minute_start
 from collector.sources.shelly.client import DeviceInfo, PayloadError, ShellyClient, ShellyError
 from collector.sources.shelly.state import ShellyState, StateFile
@@ -47,6 +47,8 @@ class ShellySource:
         self._dirty = False
         self._device: DeviceInfo | None = None
         self._identified: DeviceInfo | None = None
+        self._resolved: DeviceInfo | None = None
+        self._metered: DeviceInfo | None = None
         self._health = SourceHealth()
         self._backoff = Backoff(settings.shelly_poll_seconds, settings.shelly_backoff_max_seconds)
         self._faults = FaultEpisodes(log, self.name, clock)
@@ -81,9 +83,13 @@ class ShellySource:
                 self._device = self._identify()
             now = self.clock()  # the moment the request goes out: what the device answers is its state then
             status = self._client.call("Shelly.GetStatus")
-            where = f"Shelly.GetStatus ({self._device.profile})"
-            flat = readings.flatten_status(status, self._device.profile)
-            values = readings.extract(readings.LIVE, flat, where, self.rejections.rejected)
+            if self._resolved is not self._device:  # the first status after identifying shows the meter's channels
+                self._device = self._resolved = self._meter(status)
+            device = self._device
+            where = f"Shelly.GetStatus ({device.profile})"
+            flat = readings.flatten_status(status, device.profile, device.channels)
+            phases = readings.phases_of(device.profile, device.channels)
+            values = readings.extract(readings.LIVE, flat, where, self.rejections.rejected, phases)
         except ShellyError as error:
             self._failed(error)
             return []
@@ -121,6 +127,15 @@ class ShellySource:
         count = self._new_device[1] + 1 if self._new_device and self._new_device[0] == device_id else 1
         self._new_device = (device_id, count)
         return count >= REPLACEMENT_CONFIRMATIONS
+
+    def _meter(self, status: object) -> DeviceInfo:
+        assert self._device is not None
+        device = meter.resolve(self._device, status, self.settings.shelly_channel)
+        if device.profile == "monophase" and device != self._metered:
+            channels = ", ".join(f"em1:{i} as phase {readings.PHASES[i]}" for i in device.channels)
+            log.info("shelly: %s meters the heat pump on %s (total = their sum)", device.id, channels)
+            self._metered = device
+        return device
 
     def _events(self, values: readings.Values, sys: object, now: float) -> list[Point]:
         """Counter resets, reboots and profile changes compared with the previous sample."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from PyViCare.PyViCareHeatingDevice import get_available_burners
 from PyViCare.PyViCareUtils import PyViCareNotSupportedFeatureError
 
 from collector import schema
@@ -20,11 +21,14 @@ from collector.points import FieldValue, Point, point
 from collector.schema import (
     HP_ERROR,
     HP_ERRORS,
+    HP_MESSAGE,
+    TAG_BURNER,
     TAG_CIRCUIT,
     TAG_CODE,
     TAG_COMPRESSOR,
     TAG_DEVICE,
     TAG_INVERTER,
+    TAG_KIND,
     TAG_PRIORITY,
 )
 from collector.sources.viessmann.metrics import (
@@ -39,8 +43,15 @@ from collector.sources.viessmann.metrics import (
 from collector.validation import Rejected, check, in_window, number, text
 from collector.validation import device_tag as usable_tag
 
-_ID_TAG = {Component.CIRCUIT: TAG_CIRCUIT, Component.COMPRESSOR: TAG_COMPRESSOR, Component.INVERTER: TAG_INVERTER}
+_ID_TAG = {
+    Component.CIRCUIT: TAG_CIRCUIT,
+    Component.COMPRESSOR: TAG_COMPRESSOR,
+    Component.INVERTER: TAG_INVERTER,
+    Component.BURNER: TAG_BURNER,
+}
 _ERRORS_FEATURE = "device.messages.errors.raw"
+MESSAGE_FEATURES = {"status": "device.messages.status.raw", "info": "device.messages.info.raw"}
+_UNIT_FACTORS = {(label.casefold(), target): factor for (label, target), factor in UNIT_FACTORS.items()}
 _NOT_READABLE = (PyViCareNotSupportedFeatureError, KeyError, IndexError, TypeError, ValueError)
 _ABSENT = (PyViCareNotSupportedFeatureError, KeyError, IndexError)  # the device does not send it (in that shape)
 # Properties the API sends without a unit label, with the unit its documentation gives them. Any other value
@@ -60,6 +71,10 @@ class UnknownUnit(Rejected):
 
 class NoValue(ValueError):
     """The feature is there but holds no value now (null, "error", a program without set point)."""
+
+
+class Sentinel(ValueError):
+    """The device sent a value that means "not active" (flow set point 0 °C): nothing to write."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +119,17 @@ def feature_time(feature: dict[str, Any]) -> datetime:
 
 
 def components(device: Any) -> dict[Component, list[tuple[str | None, Any]]]:
-    """The device and its circuits, compressors and inverters with the ids the device reports."""
+    """The device and its circuits, compressors, inverters and gas burners with the ids the device reports."""
     found: dict[Component, list[tuple[str | None, Any]]] = {Component.DEVICE: [(None, device)]}
     for kind in (Component.CIRCUIT, Component.COMPRESSOR, Component.INVERTER):  # PyViCare: circuits, compressors …
         try:
             found[kind] = [(str(p.id), p) for p in getattr(device, f"{kind}s") if usable_tag(str(p.id))]
         except Exception:
             found[kind] = []
+    try:  # a HeatPump has no burners in PyViCare; a hybrid's burners are features heating.burners.N
+        found[Component.BURNER] = [(str(burner), device) for burner in get_available_burners(device)]
+    except _NOT_READABLE:
+        found[Component.BURNER] = []
     return found
 
 
@@ -128,6 +147,9 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
                 readout.problems[metric.name] = str(error)
                 readout.rejected.append(error)
                 continue
+            except Sentinel:
+                readout.supported.add(metric.name)  # the device has it; it is just not active now
+                continue
             except Rejected as error:
                 readout.rejected.append(error)
                 continue
@@ -143,6 +165,10 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
     for circuit_id, circuit in parts[Component.CIRCUIT]:
         try:
             reading = _desired_temperature(device, device_tag, circuit_id, circuit)
+        except UnknownUnit as error:
+            readout.problems[DESIRED_TEMPERATURE.name] = str(error)
+            readout.rejected.append(error)
+            continue
         except Rejected as error:
             readout.rejected.append(error)
             continue
@@ -163,7 +189,7 @@ def _desired_temperature(device: Any, device_tag: str, circuit_id: str, circuit:
     raw = circuit.getCurrentDesiredTemperature()
     if raw is None:
         raise NoValue(f"{metric.name}: no set point in this program")
-    value = _convert(metric, raw, program["properties"]["temperature"].get("unit", ""))
+    value = _convert(metric, raw, program["properties"]["temperature"].get("unit", ""), program["feature"])
     at = max(feature_time(active), feature_time(program))
     return Reading(metric.measurement, _tags(metric, device_tag, circuit_id), metric.field, value, at)
 
@@ -198,6 +224,33 @@ def read_errors(
     return at, active
 
 
+def read_messages(device: Any, rejected: list[Rejected]) -> dict[str, tuple[datetime, list[str]]]:
+    """Listed status and info messages per kind (codes such as S.123, I.99), for the lists the device exposes.
+    An entry without a usable code is counted in ``rejected``; an unreadable list is left out whole."""
+    found = {}
+    for kind, name in MESSAGE_FEATURES.items():
+        try:
+            feature = device.getProperty(name)
+            entries = feature["properties"]["entries"]["value"]
+            at = feature_time(feature)
+            if not isinstance(entries, list):
+                raise TypeError(f"message list is a {type(entries).__name__}")
+        except _ABSENT:
+            continue
+        except Exception as error:
+            rejected.append(Rejected("malformed", f"{name}: {type(error).__name__}: {error}"))
+            continue
+        codes = set()
+        for entry in entries:
+            code = usable_tag(entry.get("errorCode")) if isinstance(entry, dict) else None
+            if code is None:
+                rejected.append(Rejected("malformed", f"{name}: entry without a usable errorCode"))
+            else:
+                codes.add(code)
+        found[kind] = (at, sorted(codes))
+    return found
+
+
 def _tags(metric: Metric, device_tag: str, component_id: str | None) -> Tags:
     tags = [(TAG_DEVICE, device_tag), *metric.tags]
     if component_id is not None:
@@ -205,10 +258,21 @@ def _tags(metric: Metric, device_tag: str, component_id: str | None) -> Tags:
     return tuple(sorted(tags))
 
 
+def enabled(device: Any, name: str) -> bool:
+    """Whether the response has the feature, enabled."""
+    try:
+        return bool(device.getProperty(name).get("isEnabled", True))
+    except _NOT_READABLE:
+        return False
+
+
 def _read(metric: Metric, device: Any, component: Any, component_id: str | None) -> tuple[FieldValue, datetime]:
-    feature = device.getProperty(metric.feature.format(id=component_id))
+    name = metric.feature.format(id=component_id)
+    if metric.unless is not None and enabled(device, metric.unless):
+        raise PyViCareNotSupportedFeatureError(f"{name}: {metric.unless} is the source")
+    feature = device.getProperty(name)
     if not feature.get("isEnabled", True):
-        raise PyViCareNotSupportedFeatureError(metric.feature)
+        raise PyViCareNotSupportedFeatureError(name)
     prop = feature["properties"][metric.prop]
     raw = getattr(component, metric.getter)() if metric.getter else prop["value"]
     if metric.index is not None and not metric.getter:
@@ -219,10 +283,13 @@ def _read(metric: Metric, device: Any, component: Any, component_id: str | None)
         at = feature_time(feature)
     except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise Rejected("timestamp", f"{metric.name}: unusable feature timestamp ({type(error).__name__})") from error
-    return _convert(metric, raw, prop.get("unit")), at
+    value = _convert(metric, raw, prop.get("unit"), name)
+    if value in metric.sentinels:
+        raise Sentinel(f"{metric.name}: {value!r} means not active")
+    return value, at
 
 
-def _convert(metric: Metric, raw: Any, unit: Any) -> FieldValue:
+def _convert(metric: Metric, raw: Any, unit: Any, feature: str) -> FieldValue:
     """The device value in the schema's type and unit, plausible; else ``Rejected``."""
     if metric.read is Read.TEXT:
         return text(raw, metric.name)
@@ -240,10 +307,10 @@ def _convert(metric: Metric, raw: Any, unit: Any) -> FieldValue:
     if unit is None or unit == "":
         unit = UNLABELLED.get(metric.name, "none")
     if not isinstance(unit, str):
-        raise UnknownUnit(f"{metric.name}: unit label {unit!r} is not a text")
-    factor = 1.0 if unit == target else UNIT_FACTORS.get((unit, target))
+        raise UnknownUnit(f"{metric.name}: unit label {unit!r} of feature {feature} is not a text")
+    factor = 1.0 if unit == target else _UNIT_FACTORS.get((unit.casefold(), target))
     if factor is None:
-        raise UnknownUnit(f"{metric.name}: unit {unit[:40]!r} cannot be converted to {target!r}")
+        raise UnknownUnit(f"{metric.name}: unit {unit[:40]!r} of feature {feature} cannot be converted to {target!r}")
     converted = round(value * factor, 6)  # drops float noise such as 7.199999999999999
     return check(metric.measurement, metric.field, converted, metric.name)
 
@@ -254,6 +321,7 @@ class Watermarks:
     def __init__(self) -> None:
         self._written: dict[tuple[str, Tags, str], datetime] = {}
         self._active_errors: dict[str, set[tuple[str, str]]] = {}
+        self._active_messages: dict[tuple[str, str], set[str]] = {}
 
     def fresh(self, readings: Iterable[Reading]) -> list[Reading]:
         """The readings whose feature timestamp advanced; they count as written from now on."""
@@ -280,6 +348,23 @@ class Watermarks:
             )
             for code, priority in sorted(set(active) | previous)
         ]
+
+    def messages(self, device_tag: str, kind: str, at: datetime, listed: list[str]) -> list[Reading]:
+        """When a message list advanced: each listed message (1) and each message gone since (0)."""
+        key = (device_tag, kind)
+        previous = self._active_messages.get(key, set())
+        candidates = [
+            Reading(HP_MESSAGE.name, _message_tags(device_tag, kind, code), "active", int(code in listed), at)
+            for code in sorted(set(listed) | previous)
+        ]
+        fresh = self.fresh(candidates)
+        if fresh or not candidates:
+            self._active_messages[key] = set(listed)
+        return fresh
+
+
+def _message_tags(device_tag: str, kind: str, code: str) -> Tags:
+    return tuple(sorted(((TAG_DEVICE, device_tag), (TAG_KIND, kind), (TAG_CODE, code))))
 
 
 def _error_tags(device_tag: str, code: str, priority: str) -> Tags:

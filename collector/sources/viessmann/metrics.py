@@ -4,8 +4,11 @@ A row names the feature whose ``timestamp`` stamps the point and the property wh
 is read. ``getter`` names PyViCare's getter on the component when PyViCare reads the value correctly; rows
 without one read the raw property (no getter exists, or the getter truncates like ``getSpeed``). ``{id}`` in
 the feature is the circuit, compressor or inverter id as the device reports it. Several rows may share a
-``name`` (alternative features of one metric, the first one present wins). The target unit is the schema
-unit of the field; ``UNIT_FACTORS`` converts the unit label the device sends.
+``name`` (alternative features of one metric, the first one present wins). ``unless`` names a feature whose
+presence makes the row redundant (arrays stand in for a missing summary). The target unit is the schema
+unit of the field; ``UNIT_FACTORS`` converts the unit label the device sends, compared case-insensitively
+(cooling programs say ``Celsius``). ``sentinels`` are values the API sends for "not active" (a flow set point
+of 0 °C in eco or standby, an SPF of 0 for a usage that never ran): they are not written.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from collector.schema import (
+    HP_BURNER,
     HP_CIRCUIT,
     HP_COMPRESSOR,
     HP_DHW,
@@ -22,6 +26,7 @@ from collector.schema import (
     HP_HEATING_ROD,
     HP_HYDRAULICS,
     HP_INVERTER,
+    HP_REFRIGERANT,
     HP_TEMPERATURE,
     TAG_KIND,
     TAG_SENSOR,
@@ -37,6 +42,7 @@ class Component(StrEnum):
     CIRCUIT = "circuit"
     COMPRESSOR = "compressor"
     INVERTER = "inverter"
+    BURNER = "burner"
 
 
 class Read(StrEnum):
@@ -58,9 +64,12 @@ class Metric:
     tags: tuple[tuple[str, str], ...] = ()
     getter: str | None = None
     index: int | None = None  # element of an array property (day[0] = today)
+    unless: str | None = None  # skip the row when this feature is present and enabled
+    sentinels: tuple[float, ...] = ()  # values meaning "not active": never written
 
 
-# (device unit label, schema unit) → factor. Unknown pairs are refused, never written with a wrong unit.
+# (device unit label, schema unit) → factor, labels compared case-insensitively. Unknown pairs are refused,
+# never written with a wrong unit.
 UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("celsius", "celsius"): 1.0,
     ("kelvin", "celsius"): 1.0,  # only temperature differences (hysteresis) come in kelvin
@@ -91,24 +100,31 @@ def _row(
     getter: str | None = None,
     component: Component = Component.DEVICE,
     index: int | None = None,
+    sentinels: tuple[float, ...] = (),
 ) -> Metric:
     """One row named ``<measurement without hp_>.<field>``."""
     name = f"{spec.name.removeprefix('hp_')}.{field}"
-    return Metric(name, spec.name, field, feature, prop, read, component, getter=getter, index=index)
+    return Metric(
+        name, spec.name, field, feature, prop, read, component, getter=getter, index=index, sentinels=sentinels
+    )
 
 
 def _temperature(
-    sensor: str, feature: str, getter: str | None = None, component: Component = Component.DEVICE, prop: str = "value"
+    sensor: str,
+    feature: str,
+    getter: str | None = None,
+    component: Component = Component.DEVICE,
+    sentinels: tuple[float, ...] = (),
 ) -> Metric:
     return Metric(
         f"temperature.{sensor}",
         HP_TEMPERATURE.name,
         "value",
         feature,
-        prop=prop,
         component=component,
         tags=((TAG_SENSOR, sensor),),
         getter=getter,
+        sentinels=sentinels,
     )
 
 
@@ -135,31 +151,51 @@ def _summaries(kind: str, usage: str, feature: str) -> tuple[Metric, ...]:
     )
 
 
-def _arrays(usage: str, feature: str) -> tuple[Metric, ...]:
-    """Current period (element 0) of the day/week/month/year arrays of ``heating.power.consumption.<usage>``."""
+def _arrays(kind: str, usage: str, feature: str, unless: str | None = None) -> tuple[Metric, ...]:
+    """Current period (element 0) of the day/week/month/year arrays of an energy feature; with ``unless``
+    only when that summary feature is missing (the summary is the richer source of the same counters)."""
     periods = {"current_day": "day", "current_week": "week", "current_month": "month", "current_year": "year"}
     return tuple(
         Metric(
-            f"energy.electric.{usage}.{field}",
+            f"energy.{kind}.{usage}.{field}",
             HP_ENERGY_SUMMARY.name,
             field,
             feature,
             prop=prop,
             index=0,
-            tags=((TAG_KIND, "electric"), (TAG_USAGE, usage)),
+            tags=((TAG_KIND, kind), (TAG_USAGE, usage)),
+            unless=unless,
         )
         for field, prop in periods.items()
     )
 
 
+def _energy(kind: str, usage: str, summary: str, arrays: str) -> tuple[Metric, ...]:
+    """A usage's energy: the summary feature, else its day/week/month/year arrays."""
+    return (*_summaries(kind, usage, summary), *_arrays(kind, usage, arrays, unless=summary))
+
+
 def _efficiency(kind: str, usage: str, feature: str, getter: str) -> Metric:
     tags = ((TAG_KIND, kind), (TAG_USAGE, usage))
-    return Metric(f"efficiency.{kind}.{usage}", HP_EFFICIENCY.name, "value", feature, tags=tags, getter=getter)
+    return Metric(
+        f"efficiency.{kind}.{usage}",
+        HP_EFFICIENCY.name,
+        "value",
+        feature,
+        tags=tags,
+        getter=getter,
+        sentinels=(0.0,),  # SPF/COP 0: the usage never ran (262-A heating, 300-G cooling)
+    )
 
 
-_C, _K, _I = Component.CIRCUIT, Component.COMPRESSOR, Component.INVERTER
+def _refrigerant(field: str, feature: str) -> Metric:
+    return _row(HP_REFRIGERANT, field, feature, component=Component.COMPRESSOR)
+
+
+_C, _K, _I, _B = Component.CIRCUIT, Component.COMPRESSOR, Component.INVERTER, Component.BURNER
 _COMPRESSOR = "heating.compressors.{id}"
 _CIRCUIT = "heating.circuits.{id}"
+_BURNER = "heating.burners.{id}"
 _LOAD_CLASSES = ("One", "Two", "Three", "Four", "Five")
 
 METRICS: tuple[Metric, ...] = (
@@ -190,7 +226,8 @@ METRICS: tuple[Metric, ...] = (
     _temperature("dhw_target", "heating.dhw.temperature.main", "getDomesticHotWaterConfiguredTemperature"),
     _temperature("dhw_hysteresis", "heating.dhw.temperature.hysteresis", "getDomesticHotWaterHysteresis"),
     _temperature("circuit_supply", "heating.circuits.{id}.sensors.temperature.supply", "getSupplyTemperature", _C),
-    _temperature("circuit_target_supply", "heating.circuits.{id}.temperature", "getTargetTemperature", _C),
+    # 0 °C: no flow set point (eco, standby or a circuit without demand), next to a real supply of 28 °C
+    _temperature("circuit_target_supply", "heating.circuits.{id}.temperature", "getTargetTemperature", _C, (0.0,)),
     _temperature("room", "heating.circuits.{id}.sensors.temperature.room", "getRoomTemperature", _C),
     # --- compressor ----------------------------------------------------------------------------------
     _row(HP_COMPRESSOR, "active", _COMPRESSOR, "active", Read.FLAG, "getActive", _K),
@@ -223,11 +260,36 @@ METRICS: tuple[Metric, ...] = (
     # --- inverter ------------------------------------------------------------------------------------
     _row(HP_INVERTER, "power", "heating.inverters.{id}.sensors.power.output", getter="getPower", component=_I),
     _row(HP_INVERTER, "current", "heating.inverters.{id}.sensors.power.current", getter="getCurrent", component=_I),
+    # --- refrigerant cycle (evaporator/condenser/economizer N belong to compressor N, as in PyViCare) -----
+    _refrigerant("compressor_inlet_temperature", _COMPRESSOR + ".sensors.temperature.inlet"),
+    _refrigerant("compressor_outlet_temperature", _COMPRESSOR + ".sensors.temperature.outlet"),
+    _refrigerant("compressor_oil_temperature", _COMPRESSOR + ".sensors.temperature.oil"),
+    _refrigerant("compressor_motor_temperature", _COMPRESSOR + ".sensors.temperature.motorChamber"),
+    _refrigerant("compressor_overheat", _COMPRESSOR + ".sensors.temperature.overheat"),
+    _refrigerant("compressor_inlet_pressure", _COMPRESSOR + ".sensors.pressure.inlet"),
+    _refrigerant("evaporator_liquid_temperature", "heating.evaporators.{id}.sensors.temperature.liquid"),
+    _refrigerant("evaporator_overheat", "heating.evaporators.{id}.sensors.temperature.overheat"),
+    _refrigerant("condenser_liquid_temperature", "heating.condensors.{id}.sensors.temperature.liquid"),
+    _refrigerant("economizer_liquid_temperature", "heating.economizers.{id}.sensors.temperature.liquid"),
+    _refrigerant("inverter_temperature", "heating.inverters.{id}.sensors.temperature.powerModule"),
+    _row(HP_REFRIGERANT, "hot_gas_temperature", "heating.sensors.temperature.hotGas", component=_K),
+    _row(HP_REFRIGERANT, "hot_gas_pressure", "heating.sensors.pressure.hotGas", component=_K),
+    _row(HP_REFRIGERANT, "suction_gas_pressure", "heating.sensors.pressure.suctionGas", component=_K),
+    # --- gas burner of a hybrid ------------------------------------------------------------------------
+    _row(HP_BURNER, "active", _BURNER, "active", Read.FLAG, component=_B),
+    _row(HP_BURNER, "modulation", _BURNER + ".modulation", component=_B),
+    _row(HP_BURNER, "hours", _BURNER + ".statistics", "hours", component=_B),
+    _row(HP_BURNER, "starts", _BURNER + ".statistics", "starts", Read.COUNT, component=_B),
     # --- hydraulics ----------------------------------------------------------------------------------
     _row(HP_HYDRAULICS, "volumetric_flow", "heating.sensors.volumetricFlow.allengra", getter="getVolumetricFlowReturn"),
     _row(HP_HYDRAULICS, "supply_pressure", "heating.sensors.pressure.supply", getter="getSupplyPressure"),
     _row(HP_HYDRAULICS, "valve_position", "heating.valves.fourThreeWay.position", read=Read.TEXT),
     _row(HP_HYDRAULICS, "defrost", "heating.outdoor.defrosting", "active", Read.FLAG),
+    _row(HP_HYDRAULICS, "fan_0_speed", "heating.primaryCircuit.fans.0.current"),
+    _row(HP_HYDRAULICS, "fan_1_speed", "heating.primaryCircuit.fans.1.current"),
+    _row(HP_HYDRAULICS, "internal_pump_speed", "heating.boiler.pumps.internal.current"),
+    _row(HP_HYDRAULICS, "secondary_valve_position", "heating.secondaryCircuit.valves.fourThreeWay", "current"),
+    _row(HP_HYDRAULICS, "primary_pump_speed", "heating.primaryCircuit.sensors.rotation"),
     _row(
         HP_HYDRAULICS, "dhw_charging", "heating.dhw.charging", "active", Read.FLAG, "getDomesticHotWaterChargingActive"
     ),
@@ -260,6 +322,16 @@ METRICS: tuple[Metric, ...] = (
     _row(HP_CIRCUIT, "pump", _CIRCUIT + ".circulation.pump", "status", Read.FLAG, "getCirculationPumpActive", _C),
     _row(HP_CIRCUIT, "curve_slope", _CIRCUIT + ".heating.curve", "slope", getter="getHeatingCurveSlope", component=_C),
     _row(HP_CIRCUIT, "curve_shift", _CIRCUIT + ".heating.curve", "shift", getter="getHeatingCurveShift", component=_C),
+    *(
+        _row(
+            HP_CIRCUIT,
+            f"{level}_cooling_temperature",
+            f"{_CIRCUIT}.operating.programs.{level}Cooling",
+            "temperature",
+            component=_C,
+        )
+        for level in ("comfort", "normal", "reduced")
+    ),
     # --- domestic hot water --------------------------------------------------------------------------
     _row(
         HP_DHW,
@@ -269,14 +341,28 @@ METRICS: tuple[Metric, ...] = (
         getter="getDomesticHotWaterActiveOperatingMode",
     ),
     _row(HP_DHW, "active", "heating.dhw", "status", Read.FLAG, "getDomesticHotWaterActive"),
-    # --- energy: electric (device-metered), heat produced (raw, PyViCare #801), heating rod --------------
-    *_summaries("electric", "heating", "heating.power.consumption.summary.heating"),
-    *_summaries("electric", "dhw", "heating.power.consumption.summary.dhw"),
-    *_summaries("electric", "cooling", "heating.power.consumption.summary.cooling"),
-    *_arrays("total", "heating.power.consumption.total"),
-    *_summaries("heat", "heating", "heating.heat.production.summary.heating"),
-    *_summaries("heat", "dhw", "heating.heat.production.summary.dhw"),
-    *_summaries("heat", "cooling", "heating.heat.production.summary.cooling"),
+    # --- energy: electric (device-metered), heat produced (raw, PyViCare #801), gas, heating rod ------------
+    *(
+        row
+        for usage in ("heating", "dhw", "cooling")
+        for row in _energy(
+            "electric", usage, f"heating.power.consumption.summary.{usage}", f"heating.power.consumption.{usage}"
+        )
+    ),
+    *_arrays("electric", "total", "heating.power.consumption.total"),
+    *(
+        row
+        for usage in ("heating", "dhw", "cooling")
+        for row in _energy(
+            "heat", usage, f"heating.heat.production.summary.{usage}", f"heating.heat.production.{usage}"
+        )
+    ),
+    *(
+        row
+        for usage in ("heating", "dhw")
+        for row in _energy("gas", usage, f"heating.gas.consumption.summary.{usage}", f"heating.gas.consumption.{usage}")
+    ),
+    *_arrays("gas", "total", "heating.gas.consumption.total"),
     *_summaries("heating_rod", "heating", "heating.heatingRod.power.consumption.summary.heating"),
     *_summaries("heating_rod", "dhw", "heating.heatingRod.power.consumption.summary.dhw"),
     # --- the device's own efficiency figures --------------------------------------------------------------
@@ -288,6 +374,7 @@ METRICS: tuple[Metric, ...] = (
     _efficiency("cop", "total", "heating.cop.total", "getCoefficientOfPerformanceTotal"),
     _efficiency("cop", "cooling", "heating.cop.cooling", "getCoefficientOfPerformanceCooling"),
     # --- heating rod -------------------------------------------------------------------------------------
+    _row(HP_HEATING_ROD, "active", "heating.heatingRod", "active", Read.FLAG),
     _row(HP_HEATING_ROD, "starts", "heating.heatingRod.statistics", "starts", Read.COUNT, "getHeatingRodStarts"),
     _row(HP_HEATING_ROD, "hours", "heating.heatingRod.statistics", "hours"),  # getter truncates to int
     _row(HP_HEATING_ROD, "hours_level_1", "heating.heatingRod.runtime", "levelOne"),

@@ -33,6 +33,7 @@ from collector.sources.viessmann.extract import (
     newest_feature_time,
     read_device,
     read_errors,
+    read_messages,
     to_points,
 )
 from collector.sources.viessmann.metrics import METRIC_NAMES, Component
@@ -72,6 +73,7 @@ class ViessmannSource:
         self.ledger = CallLedger.for_settings(settings, clock)
         self.client = ViessmannClient(settings, self.ledger, clock, oauth_manager)
         self.support: dict[str, DeviceReadout] = {}
+        self._logged_problems: set[tuple[str, str]] = set()
         self._health = SourceHealth()
         self._episodes = FaultEpisodes(log, self.name, clock)
         self.rejections = Rejections(log, self.name)
@@ -169,11 +171,15 @@ class ViessmannSource:
         if heat_pump.tag not in self.support:
             self.support[heat_pump.tag] = readout
             self._log_support(heat_pump, readout)
+        self._log_problems(heat_pump, readout)
         readings.extend(self._watermarks.fresh(self._counters_up(self._in_window(readout.readings, fetched_at))))
         readings.extend(self._rated_power_from_settings(heat_pump, readout, fetched_at))
         errors = read_errors(heat_pump.device, heat_pump.tag, readout.rejected)
         if errors is not None and self._in_window([errors[0]], fetched_at):
             readings.extend(self._watermarks.errors(heat_pump.tag, *errors))
+        for kind, (at, listed) in read_messages(heat_pump.device, readout.rejected).items():
+            if self._in_window([at], fetched_at):
+                readings.extend(self._watermarks.messages(heat_pump.tag, kind, at, listed))
         for rejected in readout.rejected:
             self.rejections.rejected(rejected)
         return newest_feature_time(features, fetched_at)
@@ -200,7 +206,7 @@ class ViessmannSource:
             if in_window(at, now):
                 kept.append(item)
             else:
-                what = f"{item.measurement}.{item.field}" if isinstance(item, Reading) else "device.messages.errors"
+                what = f"{item.measurement}.{item.field}" if isinstance(item, Reading) else "device.messages"
                 self.rejections.reject("timestamp", f"{what}: feature timestamp {at.isoformat()} is not around now")
         return kept
 
@@ -233,8 +239,13 @@ class ViessmannSource:
             _compact(sorted(readout.supported)),
             _compact(readout.unsupported) or "none",
         )
+
+    def _log_problems(self, heat_pump: HeatPumpDevice, readout: DeviceReadout) -> None:
+        """Each refused value (unknown unit) once per run, with the feature it came from."""
         for name, problem in readout.problems.items():
-            log.warning("viessmann: %s skipped: %s", name, problem)
+            if (heat_pump.tag, problem) not in self._logged_problems:
+                self._logged_problems.add((heat_pump.tag, problem))
+                log.warning("viessmann: %s skipped: %s", name, problem)
 
     def _succeeded(self, newest_feature: float, now: float) -> None:
         self._backoff.reset()

@@ -1,0 +1,82 @@
+"""The changelog on the public dumps of models without a byte-for-byte fixture (tests/data/viessmann): circuits
+from ``heating.circuits.enabled``, eco and cooling set points, and an upgrade that starts tracking more settings."""
+
+from __future__ import annotations
+
+from collector.changelog.snapshot import build_snapshot, canonical_json, snapshot_hash
+from tests.changelog.conftest import load_dump, set_value
+from tests.changelog.test_tracker import T0, Maker
+from tests.viessmann.dumps import dump
+
+
+def public(name: str) -> list[dict]:
+    return dump(f"{name}.json")["data"]
+
+
+def circuits(snapshot: dict) -> list[str]:
+    return sorted({key.split("/")[0] for key in snapshot if key.startswith("circuit.")})
+
+
+def test_cooling_set_points_and_no_phantom_circuits() -> None:
+    snapshot = build_snapshot(public("Vitocal151A"))
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1-3 have enabled summerEco/zone features, but are off
+    cooling = [snapshot[f"circuit.0/setpoint_{level}_cooling"] for level in ("normal", "reduced", "comfort")]
+    assert cooling == [25, 27, 23]  # unit label "Celsius"
+    assert (snapshot["circuit.0/setpoint_normal"], snapshot["circuit.0/setpoint_reduced"]) == (20, 18)
+
+
+def test_hybrid_circuit_ids_and_eco_set_point() -> None:
+    snapshot = build_snapshot(public("Vitocaldens222F"))
+    assert circuits(snapshot) == ["circuit.1"]  # circuits 0 and 2 report heating curves but are switched off
+    assert snapshot["circuit.1/setpoint_eco"] == 20
+    assert (snapshot["circuit.1/curve_slope"], snapshot["circuit.1/curve_shift"]) == (0.6, 4)
+
+
+def test_legacy_unit_with_switched_off_circuits() -> None:
+    snapshot = build_snapshot(public("Vitocal200"))
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 report curves and set points 0 °C, but are off
+    assert (snapshot["circuit.0/setpoint_eco"], snapshot["circuit.0/setpoint_normal"]) == (22, 22)
+    assert snapshot["circuit.0/mode"] == "dhwAndHeatingCooling"
+
+
+def test_circuit_hysteresis_and_summer_eco_threshold_edits(make_tracker: Maker) -> None:
+    tracker = make_tracker()
+    tracker.observe("0", load_dump("Vitocal252A"), T0)
+    edited = load_dump("Vitocal252A")
+    set_value(edited, "heating.circuits.0.configuration.summerEco.absolute", "threshold", 17)
+    set_value(edited, "heating.circuits.0.heating.hysteresis.switch", "switchOnValue", 3)
+    assert [c.text for c in tracker.observe("0", edited, T0 + 120)] == [
+        "Summer-eco threshold (circuit 0): 20 °C → 17 °C",
+        "Circuit heating hysteresis switch-on (circuit 0): 2 K → 3 K",
+    ]
+
+
+def test_cooling_set_point_edit(make_tracker: Maker) -> None:
+    tracker = make_tracker()
+    features = public("Vitocal151A")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.circuits.0.operating.programs.normalCooling", "temperature", 24)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == [
+        "Normal cooling room temperature (circuit 0): 25 °C → 24 °C"
+    ]
+
+
+def test_settings_newly_tracked_after_an_upgrade_are_not_changes(make_tracker: Maker) -> None:
+    features = load_dump("Vitocal252A")
+    old_version = {
+        key: value
+        for key, value in build_snapshot(features).items()
+        if "summer_eco" not in key and "_hysteresis_" not in key and "cooling" not in key and "eco" not in key
+    }
+    tracker = make_tracker()
+    tracker.store.record(
+        time=T0,
+        time_local="2026-11-27 10:00",
+        changes=[],
+        device_id="0",
+        snapshot=(snapshot_hash(old_version), canonical_json(old_version)),
+    )
+    assert tracker.observe("0", features, T0 + 60) == []  # the snapshot grows silently
+    set_value(features, "heating.circuits.0.cooling.hysteresis.switch", "switchOffValue", 1.5)
+    texts = [c.text for c in tracker.observe("0", features, T0 + 120)]
+    assert texts == ["Circuit cooling hysteresis switch-off (circuit 0): 2 K → 1.5 K"]

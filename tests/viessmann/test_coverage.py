@@ -1,0 +1,64 @@
+"""``collector features``: every feature with data of every dump is mapped, ignored on purpose or unknown, and
+every feature a written metric comes from counts as mapped."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from collector.cli import main
+from collector.sources.viessmann.coverage import classify, has_data
+from collector.sources.viessmann.metrics import DESIRED_TEMPERATURE, METRICS
+from tests.viessmann.dumps import ALL_MODELS, DEVICE, dump
+from tests.viessmann.test_models import poll_dump
+
+
+@pytest.mark.parametrize("name", sorted(ALL_MODELS))
+def test_every_feature_with_data_is_classified_once(settings, name: str) -> None:
+    features = dump(name)["data"]
+    coverage = classify(features)
+    classified = [*coverage.mapped, *coverage.ignored, *coverage.unknown]
+    assert sorted(classified) == sorted(f["feature"] for f in features if has_data(f))
+    assert len(set(classified)) == len(classified)
+    # the feature behind every metric the collector extracted is reported as mapped, naming that metric
+    _, src = poll_dump(settings, name)
+    for metric in src.support[DEVICE].supported:
+        templates = [re.escape(m.feature).replace(r"\{id\}", r"\d+") for m in METRICS if m.name == metric]
+        readers = [f for f, by in coverage.mapped.items() if metric in by]
+        assert readers, f"{metric} is extracted but its feature is not reported as mapped"
+        assert all(any(re.fullmatch(t, f) for t in templates) for f in readers) or metric == DESIRED_TEMPERATURE.name
+
+
+def test_the_hybrid_report_names_what_is_not_understood() -> None:
+    coverage = classify(dump("Vitocaldens222F.json")["data"])
+    assert coverage.mapped["heating.burners.0.statistics"] == ["burner.hours", "burner.starts"]
+    assert coverage.ignored["heating.burner"].startswith("the burner state is read per burner")
+    assert coverage.unknown == {
+        "heating.buffer.sensors.temperature.top": "unit='celsius', value=36 celsius, status='connected'",
+        "heating.configuration.multiFamilyHouse": "active=False",
+        "heating.dhw.oneTimeCharge": "active=False",
+        "heating.dhw.sensors.temperature.outlet": "unit='celsius', value=41.7 celsius, status='connected'",
+    }
+
+
+def test_features_command_reads_a_saved_response(tmp_path: Path, monkeypatch, capsys) -> None:
+    saved = tmp_path / "features.json"
+    saved.write_text(json.dumps(dump("Vitocal151A.json")))
+    monkeypatch.setenv("HPM_DATA_DIR", str(tmp_path / "data"))
+    assert main(["features", "--file", str(saved)]) == 0
+    text = capsys.readouterr().out
+    coverage = classify(dump("Vitocal151A.json")["data"])
+    assert text.startswith(
+        f"features.json: {len(coverage.mapped) + len(coverage.ignored) + len(coverage.unknown)} features with data: "
+        f"{len(coverage.mapped)} mapped, {len(coverage.ignored)} ignored on purpose, {len(coverage.unknown)} unknown"
+    )
+    assert "  heating.power.consumption.cooling  → energy.electric.cooling.current_day" in text
+    assert main(["features", "--file", str(saved), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unknown"] == coverage.unknown and report["device"] == "features.json"
+    saved.write_text('{"not": "features"}')
+    assert main(["features", "--file", str(saved)]) == 2
+    assert "no list of features" in capsys.readouterr().err

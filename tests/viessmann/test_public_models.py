@@ -1,0 +1,250 @@
+"""Every public Vitocal/Vitocaldens dump through PyViCare's real classes: which metrics each model yields, and
+that nothing is written with a wrong unit or as a sentinel (values hand-read from the dumps in tests/data)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from collector import schema
+from collector.sources.viessmann import ViessmannSource
+from collector.sources.viessmann.metrics import METRICS
+from tests.viessmann.dumps import ALL_MODELS, DEVICE, PUBLIC, FakeClock, dump, manager, set_feature, source
+from tests.viessmann.test_models import NOW, by_series, poll_dump
+
+# Metrics extracted per model (the per-model table of the closing note); a change here is a visible decision.
+EXTRACTED_PUBLIC = {
+    "Vitocaldens222F.json": {
+        "burner.active",
+        "burner.hours",
+        "burner.modulation",
+        "burner.starts",
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "circuit.target_temperature",
+        "compressor.active",
+        "compressor.hours",
+        "compressor.phase",
+        "compressor.starts",
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        "dhw.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.dhw_charging",
+        "hydraulics.dhw_pump",
+        "temperature.buffer",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.return",
+        "temperature.secondary_return",
+        "temperature.secondary_supply",
+    },
+    "Vitocal151A.json": {
+        "circuit.comfort_cooling_temperature",
+        "circuit.normal_cooling_temperature",
+        "circuit.reduced_cooling_temperature",
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "compressor.active",
+        "compressor.hours",
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "dhw.operating_mode",
+        *(f"energy.electric.cooling.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        *(
+            f"energy.electric.{usage}.{f}"
+            for usage in ("heating", "dhw")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        "hydraulics.volumetric_flow",
+        "temperature.circuit_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.secondary_supply",
+        "temperature.supply",
+    },
+    "Vitocal262A.json": {
+        "compressor.active",
+        "compressor.hours",
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "dhw.operating_mode",
+        "efficiency.spf.dhw",
+        "efficiency.spf.heating",
+        "efficiency.spf.total",
+        *(
+            f"energy.{kind}.{usage}.{f}"
+            for kind, usage in (("electric", "dhw"), ("heat", "dhw"), ("heat", "heating"))
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        "refrigerant.evaporator_liquid_temperature",
+        "heating_rod.active",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+    },
+    "Vitocal200.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "circuit.target_temperature",
+        "compressor.active",
+        "compressor.hours",
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.dhw_charging",
+        "hydraulics.dhw_pump",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.room",
+        "temperature.secondary_supply",
+    },
+}
+SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
+PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
+
+
+def editable(settings, name: str) -> tuple[dict, ViessmannSource, FakeClock]:
+    """A source over a dump the test edits between polls (each poll reads the dump as it is then)."""
+    data = dump(name)
+    api, clock = manager(name, lambda: json.loads(json.dumps(data))), FakeClock(NOW)
+    return data, source(settings, api, clock), clock
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_extracted_metrics_per_public_model(settings, name: str) -> None:
+    _, src = poll_dump(settings, name)
+    readout = src.support[DEVICE]
+    assert readout.supported == EXTRACTED_PUBLIC[name]
+    assert readout.problems == {}  # every unit label of these dumps is understood (Celsius included)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_MODELS))
+def test_no_value_is_a_sentinel_or_outside_its_units_range(settings, name: str) -> None:
+    points, _ = poll_dump(settings, name)
+    assert points
+    for p in points:
+        tags = tuple((k, v) for k, v in p.tags if k in (schema.TAG_SENSOR, schema.TAG_KIND, schema.TAG_USAGE))
+        for field, value in p.fields:
+            unit = schema.unit_of(p.measurement, field)
+            assert value not in SENTINELS.get((p.measurement, field, tags), ()), (name, p.to_line())
+            if unit in PLAUSIBLE and isinstance(value, float):
+                low, high = PLAUSIBLE[unit]
+                assert low <= value <= high, (name, p.to_line())
+
+
+def test_hybrid_burner_is_recorded_beside_the_compressor(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocaldens222F.json")[0])
+    assert series["hp_burner", (("burner", "0"),)] == {"active": 0, "modulation": 0.0, "hours": 1639.0, "starts": 1306}
+    assert series["hp_compressor", (("compressor", "0"),)]["hours"] == 1.4
+    circuits = {dict(tags).get("circuit") for (_, tags) in series if dict(tags).get("circuit")}
+    assert circuits == {"1"}  # heating.circuits.enabled = ["1"]; circuits 0 and 2 are switched off
+    # circuit 1 reports a flow set point of 0 °C (no demand) next to a supply of 21.5 °C: not written
+    assert ("hp_temperature", (("circuit", "1"), ("sensor", "circuit_target_supply"))) not in series
+    assert series["hp_temperature", (("circuit", "1"), ("sensor", "circuit_supply"))] == {"value": 21.5}
+
+
+def test_flow_set_point_is_written_again_once_it_is_real(settings) -> None:
+    data, src, clock = editable(settings, "Vitocaldens222F.json")
+    src.poll()
+    set_feature(data, "heating.circuits.1.temperature", "2021-08-24T21:00:00.000Z", value=34.5)
+    clock.advance(src.poll_seconds)
+    lines = [p.to_line() for p in src.poll()]
+    assert lines == [
+        f"hp_temperature,circuit=1,device={DEVICE},sensor=circuit_target_supply value=34.5 1629838800000000000"
+    ]
+
+
+def test_cooling_set_points_labelled_capital_celsius(settings, caplog: pytest.LogCaptureFixture) -> None:
+    data, src, clock = editable(settings, "Vitocal151A.json")
+    with caplog.at_level(logging.WARNING):
+        series = by_series(src.poll())
+    circuit = series["hp_circuit", (("circuit", "0"),)]
+    assert (circuit["comfort_cooling_temperature"], circuit["normal_cooling_temperature"]) == (23.0, 25.0)
+    assert circuit["reduced_cooling_temperature"] == 27.0
+    assert "target_temperature" not in circuit  # standby has no room set point
+    # the user switches to normal cooling: its "Celsius" set point becomes the desired room temperature
+    set_feature(data, "heating.circuits.0.operating.programs.active", "2023-08-26T10:00:00.000Z", value="normalCooling")
+    clock.advance(src.poll_seconds)
+    switched = by_series(src.poll())["hp_circuit", (("circuit", "0"),)]
+    assert switched == {"program": "normalCooling", "target_temperature": 25.0}
+    assert "unit" not in caplog.text
+
+
+def test_cooling_electricity_from_arrays_when_no_summary(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal151A.json")[0])
+    cooling = series["hp_energy_summary", (("kind", "electric"), ("usage", "cooling"))]
+    assert cooling == {"current_day": 0.0, "current_week": 0.1, "current_month": 0.1, "current_year": 0.1}
+    # heating and DHW have summaries: their arrays are not read (no current_week from a second source)
+    assert "current_week" not in series["hp_energy_summary", (("kind", "electric"), ("usage", "dhw"))]
+
+
+def test_status_and_info_messages_are_events(settings) -> None:
+    data, src, clock = editable(settings, "Vitocal262A.json")
+    first = {
+        (dict(p.tags)["kind"], dict(p.tags)["code"]): p.fields for p in src.poll() if p.measurement == "hp_message"
+    }
+    assert first == {
+        ("info", "I.99"): (("active", 1),),
+        ("status", "S.123"): (("active", 1),),
+        ("status", "S.165"): (("active", 1),),
+    }
+    clock.advance(src.poll_seconds)
+    assert not [p for p in src.poll() if p.measurement == "hp_message"]  # same list, same timestamp: no points
+    for feature in data["data"]:
+        if feature["feature"] == "device.messages.status.raw":
+            feature["timestamp"] = "2026-02-16T08:00:00.000Z"
+            feature["properties"]["entries"]["value"] = feature["properties"]["entries"]["value"][1:]
+    clock.advance(src.poll_seconds)
+    changed = {dict(p.tags)["code"]: p.fields for p in src.poll() if p.measurement == "hp_message"}
+    assert changed == {"S.123": (("active", 0),), "S.165": (("active", 1),)}
+
+
+def test_device_efficiency_of_zero_is_not_written(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal262A.json")[0])
+    assert ("hp_efficiency", (("kind", "spf"), ("usage", "heating"))) not in series  # 0: no heating on a DHW unit
+    assert series["hp_efficiency", (("kind", "spf"), ("usage", "dhw"))] == {"value": 2.9}
+
+
+def test_unknown_unit_is_logged_once_with_its_feature(settings, caplog: pytest.LogCaptureFixture) -> None:
+    data, src, clock = editable(settings, "Vitocal262A.json")
+    for feature in data["data"]:
+        if feature["feature"] == "heating.compressors.0.statistics":
+            feature["properties"]["hours"]["unit"] = "minute"
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            assert "hours" not in by_series(src.poll()).get(("hp_compressor", (("compressor", "0"),)), {})
+            clock.advance(src.poll_seconds)
+    warnings = [r.getMessage() for r in caplog.records if "'minute'" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "heating.compressors.0.statistics" in warnings[0] and "compressor.hours" in warnings[0]
