@@ -135,12 +135,13 @@ class Rejections:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def reject(self, reason: str, message: str) -> None:
+    def reject(self, reason: str, message: str, logged: bool = False) -> None:
+        """Count one rejected value; ``logged``: its caller has already said so in its own words."""
         if reason not in schema.REJECT_REASONS:
             raise ValueError(f"unknown rejection reason {reason!r}")
         self.counts[reason] += 1
         self._this_poll.add(reason)
-        if reason not in self._episodes:
+        if reason not in self._episodes and not logged:
             self.logger.warning(
                 "%s: rejected device input (%s): %s; further ones are counted, not logged",
                 self.source,
@@ -150,8 +151,8 @@ class Rejections:
             )
         self._episodes[reason] += 1
 
-    def rejected(self, error: Rejected) -> None:
-        self.reject(error.reason, str(error))
+    def rejected(self, error: Rejected, logged: bool = False) -> None:
+        self.reject(error.reason, str(error), logged)
 
     def poll_done(self) -> None:
         for reason in [r for r in self._episodes if r not in self._this_poll]:

@@ -54,9 +54,22 @@ MESSAGE_FEATURES = {"status": "device.messages.status.raw", "info": "device.mess
 _UNIT_FACTORS = {(label.casefold(), target): factor for (label, target), factor in UNIT_FACTORS.items()}
 _NOT_READABLE = (PyViCareNotSupportedFeatureError, KeyError, IndexError, TypeError, ValueError)
 _ABSENT = (PyViCareNotSupportedFeatureError, KeyError, IndexError)  # the device does not send it (in that shape)
-# Properties the API sends without a unit label, with the unit its documentation gives them. Any other value
-# without a label is refused: assumed, seconds would be read as hours.
-UNLABELLED = {"circuit.curve_shift": "kelvin"}
+# Properties the API sends with an empty unit label ("") on some gateways (seen in the public dumps: set points,
+# curve, statistics hours), in the unit its documentation gives them. Any other value without a label is
+# refused: assumed, the heating rod's runtime in seconds would be read as hours.
+UNLABELLED = {
+    "circuit.curve_shift": "kelvin",
+    "temperature.dhw_target": "celsius",
+    "temperature.dhw_hysteresis": "celsius",
+    "temperature.circuit_target_supply": "celsius",
+    "circuit.target_temperature": "celsius",
+    "circuit.comfort_cooling_temperature": "celsius",
+    "circuit.normal_cooling_temperature": "celsius",
+    "circuit.reduced_cooling_temperature": "celsius",
+    "compressor.hours": "h",
+    **{f"compressor.hours_load_class_{n}": "h" for n in range(1, 6)},
+    "burner.hours": "h",
+}
 _FLAGS = {"on": 1, "off": 0, "true": 1, "false": 0, "active": 1, "inactive": 0}
 
 Tags = tuple[tuple[str, str], ...]
@@ -304,7 +317,9 @@ def _convert(metric: Metric, raw: Any, unit: Any, feature: str) -> FieldValue:
             raise Rejected("malformed", f"{metric.name}: {raw!r} is not a count")
         return int(check(metric.measurement, metric.field, value, metric.name))
     target = schema.unit_of(metric.measurement, metric.field)
-    if unit is None or unit == "":
+    if unit is None:  # no label at all is off the API's schema: only dimensionless values pass
+        unit = "none"
+    elif unit == "":
         unit = UNLABELLED.get(metric.name, "none")
     if not isinstance(unit, str):
         raise UnknownUnit(f"{metric.name}: unit label {unit!r} of feature {feature} is not a text")

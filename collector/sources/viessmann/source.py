@@ -28,6 +28,7 @@ from collector.sources.viessmann.client import HeatPumpDevice, ViessmannClient
 from collector.sources.viessmann.extract import (
     DeviceReadout,
     Reading,
+    UnknownUnit,
     Watermarks,
     components,
     newest_feature_time,
@@ -180,8 +181,8 @@ class ViessmannSource:
         for kind, (at, listed) in read_messages(heat_pump.device, readout.rejected).items():
             if self._in_window([at], fetched_at):
                 readings.extend(self._watermarks.messages(heat_pump.tag, kind, at, listed))
-        for rejected in readout.rejected:
-            self.rejections.rejected(rejected)
+        for rejected in readout.rejected:  # an unknown unit was logged with its feature by _log_problems
+            self.rejections.rejected(rejected, logged=isinstance(rejected, UnknownUnit))
         return newest_feature_time(features, fetched_at)
 
     def _counters_up(self, readings: list[Reading]) -> list[Reading]:
