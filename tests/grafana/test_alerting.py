@@ -128,13 +128,14 @@ def test_the_rules_file_has_grafanas_file_provisioning_structure() -> None:
     document = yaml.safe_load(generator.RULES_FILE.read_text())
     assert rule_problems(document) == []
     group = document["groups"][0]
-    assert group["folder"] == board.FOLDER_TITLE
+    assert group["folder"] == board.ALERT_FOLDER_TITLE
     titles = {rule["uid"] for rule in group["rules"]}
     assert titles == {
         "hp-fault",
         "collector-stale",
         "shelly-unreachable",
         "viessmann-budget",
+        "viessmann-stale",
         "viessmann-rate-limited",
         "outbox-growing",
         "cop-low",
