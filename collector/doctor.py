@@ -25,6 +25,7 @@ from collector.settings import Settings
 
 TASKS_DIR = provision.TASKS_DIR
 TIMEOUT_SECONDS = 10.0
+COMPOSE_SHELLY_SECRET = " (docker compose: the file secrets/collector/hpm_shelly_password)"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def check_shelly(settings: Settings) -> Iterator[Verdict]:
     auth = None
     if info.get("auth_en"):
         if settings.shelly_password is None:
-            yield Verdict("FAIL", "shelly auth", "the device requires a password: set HPM_SHELLY_PASSWORD")
+            yield Verdict(
+                "FAIL", "shelly auth", "the device requires a password: set HPM_SHELLY_PASSWORD" + COMPOSE_SHELLY_SECRET
+            )
             return
         auth = httpx.DigestAuth("admin", settings.shelly_password.get_secret_value())
     try:
@@ -86,7 +89,7 @@ def check_shelly(settings: Settings) -> Iterator[Verdict]:
         yield Verdict("FAIL", "shelly auth", f"{type(error).__name__}: {error}")
         return
     if response.status_code == 401:
-        yield Verdict("FAIL", "shelly auth", "password refused: check HPM_SHELLY_PASSWORD")
+        yield Verdict("FAIL", "shelly auth", "password refused: check HPM_SHELLY_PASSWORD" + COMPOSE_SHELLY_SECRET)
     elif response.status_code != 200:
         yield Verdict("FAIL", "shelly auth", f"HTTP {response.status_code} on Shelly.GetStatus")
     else:

@@ -25,6 +25,7 @@ FOLDER_UID = "heat-pump"
 # for FOLDER_UID, would then create a second "Heat pump". The rules get a folder of their own instead.
 ALERT_FOLDER_TITLE = "Heat pump alerts"
 TAG = "heat-pump"
+DEFAULT_TIMEZONE = ""
 
 # The hidden variable resolves to the influxdb_rollup datasource's default bucket, so bucket names live in the
 # datasource provisioning (environment) only.
@@ -67,7 +68,9 @@ def dashboard(
         .uid(uid)
         .description(description)
         .tags([TAG])
-        .timezone("browser")
+        # "" is Grafana's "Default": the user's preference, else the server's default_timezone, which compose
+        # sets from HPM_TIMEZONE (GF_DATE_FORMATS_DEFAULT_TIMEZONE), so "today" is the installation's local day
+        .timezone(DEFAULT_TIMEZONE)
         .time(time_from, "now")
         .refresh(refresh)
         .tooltip(DashboardCursorSync.CROSSHAIR)

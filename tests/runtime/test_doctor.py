@@ -82,7 +82,7 @@ def test_every_failure_gets_its_line_and_a_non_zero_exit(influx: InfluxEnv, tmp_
         outbox.close()
         code, verdicts = run_doctor(settings)
     assert code == 1
-    assert verdicts["shelly auth"] == "FAIL password refused: check HPM_SHELLY_PASSWORD"
+    assert verdicts["shelly auth"].startswith("FAIL password refused: check HPM_SHELLY_PASSWORD")
     assert verdicts[f"influxdb bucket {influx.bucket_raw}"].startswith("FAIL HPM_INFLUX_TOKEN refused")
     assert verdicts["influxdb tasks"] == f"FAIL missing: {task_name} (run 'collector provision')"
     assert verdicts["sqlite outbox.sqlite"].startswith("warn intact, 1 points waiting, 1 dead letters")
