@@ -22,7 +22,10 @@ from collector.sources.base import FaultEpisodes
 log = logging.getLogger(__name__)
 
 IDLE_CAP_SECONDS = 1.0  # longest sleep of the timekeeping loop (bounds the reaction to a changed schedule)
-RECOVERY_TICKS = 10  # on-time ticks in a row that end an overrun episode
+# An overrun episode ends after this many on-time ticks in a row spanning at least this long (whichever is later):
+# a fast simulation whose ticks alternate between late and on time stays one episode.
+RECOVERY_TICKS = 10
+RECOVERY_SECONDS = 30.0
 SUMMARY_SECONDS = 60.0  # how often a lasting episode reports its count
 
 
@@ -33,6 +36,7 @@ class Overruns:
         self.name, self.clock = name, clock
         self.started: float | None = None  # the episode's start; None between episodes
         self.skipped = self.ticks = self.on_time_in_a_row = 0
+        self.last_skip = 0.0
         self._window_start = 0.0
         self._window_skipped = self._window_ticks = 0
 
@@ -48,7 +52,7 @@ class Overruns:
                 running_seconds,
                 extra={"source": self.name, "fault": "overrun"},
             )
-        self.on_time_in_a_row = 0
+        self.on_time_in_a_row, self.last_skip = 0, now
         self.skipped += 1
         self._window_skipped += 1
         self._tick(now)
@@ -59,7 +63,7 @@ class Overruns:
         now = self.clock()
         self.on_time_in_a_row += 1
         self._tick(now)
-        if self.on_time_in_a_row >= RECOVERY_TICKS:
+        if self.on_time_in_a_row >= RECOVERY_TICKS and now - self.last_skip >= RECOVERY_SECONDS:
             log.info(
                 "%s: keeping up again after %.0f s; %d of %d ticks were skipped",
                 self.name,
