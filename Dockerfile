@@ -1,7 +1,8 @@
 # The collector image: `collector run` by default; also `provision`, `simulate`, `doctor`, `health`, `note`.
-# Pinned base (Debian 12 slim, CPython 3.11); the project is installed editable so that the Flux task templates
-# (influxdb/tasks) stay where collector.provision looks for them.
-FROM python:3.11.14-slim-bookworm
+# Pinned base: CPython 3.11's newest patch on Debian 13 slim (the docker-library rebuilds only the newest patch of a
+# minor, so bump the patch when a new one is out); the project is installed editable so that the Flux task
+# templates (influxdb/tasks) stay where collector.provision looks for them.
+FROM python:3.11.18-slim-trixie
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

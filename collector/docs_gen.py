@@ -111,8 +111,9 @@ def render_env_example() -> str:
     out = [
         "# Heat-pump monitor configuration. Copy to .env and edit; every line is optional.",
         "# Generated from collector/settings.py by `python -m collector.docs_gen`.",
-        "# Secrets (passwords, tokens) are better given as Docker secrets: a file per setting in /run/secrets,",
-        "# named like the variable in lower case (e.g. /run/secrets/hpm_influx_token).",
+        "# Secrets (passwords, tokens) are files, named like the variable in lower case: with docker compose in",
+        "# secrets/collector/ (e.g. secrets/collector/hpm_shelly_password) and secrets/grafana/ (alert tokens), see",
+        "# secrets/README.md; compose does not pass the collector's secret variables through.",
         "",
     ]
     for name, info in Settings.model_fields.items():
@@ -129,9 +130,14 @@ def render_env_example() -> str:
 # Variables docker-compose.yml reads besides the collector's own settings (name, default, description).
 COMPOSE_VARIABLES: tuple[tuple[str, str, str], ...] = (
     (
-        "HPM_BIND_ADDRESS",
+        "HPM_GRAFANA_BIND_ADDRESS",
         "127.0.0.1",
-        "Address the published ports bind to (a LAN address to reach Grafana).",
+        "Address Grafana's published port binds to (the server's LAN address to reach it from the phone).",
+    ),
+    (
+        "HPM_INFLUX_BIND_ADDRESS",
+        "127.0.0.1",
+        "Address InfluxDB's published port binds to (keep loopback unless another host must query it).",
     ),
     ("HPM_GRAFANA_PORT", "3000", "Published Grafana port."),
     ("HPM_INFLUX_PORT", "8086", "Published InfluxDB port."),
@@ -146,12 +152,17 @@ COMPOSE_VARIABLES: tuple[tuple[str, str, str], ...] = (
         "Grafana admin password, used on the first start only. Empty: generated once and printed by "
         "'docker compose logs secrets'. Secret.",
     ),
-    ("HPM_ALERT_NTFY_URL", "", "Alerts to ntfy: topic URL (https://ntfy.example/topic)."),
-    ("HPM_ALERT_NTFY_TOKEN", "", "Alerts to ntfy: access token, if the topic needs one. Secret."),
-    ("HPM_ALERT_TELEGRAM_BOT_TOKEN", "", "Alerts to Telegram: bot token. Secret."),
-    ("HPM_ALERT_TELEGRAM_CHAT_ID", "", "Alerts to Telegram: chat id."),
-    ("HPM_ALERT_PUSHOVER_TOKEN", "", "Alerts to Pushover: application token. Secret."),
-    ("HPM_ALERT_PUSHOVER_USER", "", "Alerts to Pushover: user key."),
+    (
+        "HPM_ALERT_NTFY_URL",
+        "",
+        "Alerts to ntfy: topic URL (https://ntfy.example/topic); its token, if any, is the file "
+        "secrets/grafana/hpm_alert_ntfy_token.",
+    ),
+    (
+        "HPM_ALERT_TELEGRAM_CHAT_ID",
+        "",
+        "Alerts to Telegram: chat id; the bot token is the file secrets/grafana/hpm_alert_telegram_bot_token.",
+    ),
     ("HPM_ALERT_EMAIL_TO", "", "Alerts by e-mail: comma-separated addresses (needs Grafana's GF_SMTP_* settings)."),
 )
 

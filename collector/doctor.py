@@ -25,6 +25,7 @@ from collector.settings import Settings
 
 TASKS_DIR = provision.TASKS_DIR
 TIMEOUT_SECONDS = 10.0
+COMPOSE_SHELLY_SECRET = " (docker compose: the file secrets/collector/hpm_shelly_password)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,34 @@ class Verdict:
 
 
 Check = Callable[[Settings], Iterator[Verdict]]
+
+
+def explain(error: BaseException) -> str:
+    """What a failure means, in words: doctor prints no raw exception text."""
+    from collector.sources.viessmann.auth import AuthFailed
+
+    if isinstance(error, AuthFailed):
+        return str(error)
+    if isinstance(error, httpx.TimeoutException):
+        return "no answer in time (device or server down, or a firewall drops the packets)"
+    if isinstance(error, httpx.ConnectError):
+        return "connection refused or host unreachable (wrong address, or the service is not running)"
+    if isinstance(error, httpx.LocalProtocolError):
+        return "the request could not be sent (an empty or malformed address or token)"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the other side does not speak HTTP as expected (wrong port?)"
+    if isinstance(error, httpx.HTTPError):
+        return "the HTTP request failed (network error)"
+    if isinstance(error, ValueError):
+        return "the answer was not the expected JSON (is this the right address?)"
+    if isinstance(error, OSError):
+        return error.strerror or "operating-system error"
+    name = type(error).__name__
+    if "RateLimit" in name:
+        return "rate limited by the Viessmann API: try again after the reset"
+    if "InternalServer" in name or "DeviceCommunication" in name:
+        return "the Viessmann cloud reported an error of its own (try again later)"
+    return f"unexpected failure ({name}); run the collector with HPM_LOG_LEVEL=DEBUG for details"
 
 
 def check_settings(settings: Settings) -> Iterator[Verdict]:
@@ -66,7 +95,7 @@ def check_shelly(settings: Settings) -> Iterator[Verdict]:
     try:
         info = httpx.get(f"{base}/Shelly.GetDeviceInfo", timeout=settings.shelly_timeout_seconds).json()
     except (httpx.HTTPError, ValueError) as error:
-        yield Verdict("FAIL", "shelly reachability", f"{settings.shelly_host}: {type(error).__name__}: {error}")
+        yield Verdict("FAIL", "shelly reachability", f"{settings.shelly_host}: {explain(error)}")
         return
     yield Verdict("ok", "shelly reachability", f"{info.get('model')} ({info.get('id')}, firmware {info.get('ver')})")
     profile = info.get("profile")
@@ -77,16 +106,18 @@ def check_shelly(settings: Settings) -> Iterator[Verdict]:
     auth = None
     if info.get("auth_en"):
         if settings.shelly_password is None:
-            yield Verdict("FAIL", "shelly auth", "the device requires a password: set HPM_SHELLY_PASSWORD")
+            yield Verdict(
+                "FAIL", "shelly auth", "the device requires a password: set HPM_SHELLY_PASSWORD" + COMPOSE_SHELLY_SECRET
+            )
             return
         auth = httpx.DigestAuth("admin", settings.shelly_password.get_secret_value())
     try:
         response = httpx.get(f"{base}/Shelly.GetStatus", auth=auth, timeout=settings.shelly_timeout_seconds)
     except httpx.HTTPError as error:
-        yield Verdict("FAIL", "shelly auth", f"{type(error).__name__}: {error}")
+        yield Verdict("FAIL", "shelly auth", explain(error))
         return
     if response.status_code == 401:
-        yield Verdict("FAIL", "shelly auth", "password refused: check HPM_SHELLY_PASSWORD")
+        yield Verdict("FAIL", "shelly auth", "password refused: check HPM_SHELLY_PASSWORD" + COMPOSE_SHELLY_SECRET)
     elif response.status_code != 200:
         yield Verdict("FAIL", "shelly auth", f"HTTP {response.status_code} on Shelly.GetStatus")
     else:
@@ -116,7 +147,7 @@ def check_viessmann(settings: Settings) -> Iterator[Verdict]:
             manager = CredentialsOAuthManager(settings, ledger, time.time)
             installations = manager.get("/equipment/installations?includeGateways=false").get("data", [])
         except Exception as error:  # PyViCare, authlib and the network raise many types; all mean "not working"
-            yield Verdict("FAIL", "viessmann login", f"{type(error).__name__}: {error}")
+            yield Verdict("FAIL", "viessmann login", explain(error))
             return
         if installations:
             yield Verdict("ok", "viessmann login", f"logged in, {len(installations)} installation(s)")
@@ -131,13 +162,17 @@ def check_influxdb(settings: Settings) -> Iterator[Verdict]:
     try:
         health = httpx.get(f"{url}/health", timeout=TIMEOUT_SECONDS).json()
     except (httpx.HTTPError, ValueError) as error:
-        yield Verdict("FAIL", "influxdb", f"{url} unreachable: {type(error).__name__}: {error}")
+        yield Verdict("FAIL", "influxdb", f"{url} unreachable: {explain(error)}")
         return
     if health.get("status") != "pass":
         yield Verdict("FAIL", "influxdb", f"{url} not ready: {health.get('message')}")
         return
     yield Verdict("ok", "influxdb", f"{url} {health.get('version')} ready")
-    token = settings.influx_token.get_secret_value() if settings.influx_token else ""
+    if settings.influx_token is None:
+        yield Verdict("skip", "influxdb buckets", "no HPM_INFLUX_TOKEN to test writes with (see settings above)")
+        yield from _check_tasks(settings, url)
+        return
+    token = settings.influx_token.get_secret_value()
     for bucket in (settings.influx_bucket_raw, settings.influx_bucket_rollup):
         # An empty write proves token, org and bucket without writing anything.
         response = httpx.post(
@@ -168,10 +203,15 @@ def _check_tasks(settings: Settings, url: str) -> Iterator[Verdict]:
         yield Verdict("skip", "influxdb tasks", f"no task definitions found in {TASKS_DIR}")
         return
     secret = settings.influx_admin_token or settings.influx_token
+    if secret is None:
+        yield Verdict(
+            "skip", "influxdb tasks", "no token to read tasks with (HPM_INFLUX_ADMIN_TOKEN or HPM_INFLUX_TOKEN)"
+        )
+        return
     response = httpx.get(
         f"{url}/api/v2/tasks",
         params={"org": settings.influx_org, "limit": 500},
-        headers={"Authorization": f"Token {secret.get_secret_value() if secret else ''}"},
+        headers={"Authorization": f"Token {secret.get_secret_value()}"},
         timeout=TIMEOUT_SECONDS,
     )
     if response.status_code in (401, 403):
@@ -200,7 +240,7 @@ def check_sqlite(settings: Settings) -> Iterator[Verdict]:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
                 result = db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.Error as error:
-            yield Verdict("FAIL", f"sqlite {path.name}", str(error))
+            yield Verdict("FAIL", f"sqlite {path.name}", f"cannot be read as SQLite: {error}")
             continue
         if result != "ok":
             yield Verdict("FAIL", f"sqlite {path.name}", f"damaged: {result}")
@@ -240,7 +280,7 @@ def run(settings: Settings, out: TextIO = sys.stdout) -> int:
         try:
             verdicts = list(check(settings))
         except Exception as error:  # a check that crashes is a failed check, and the others still run
-            verdicts = [Verdict("FAIL", check.__name__.removeprefix("check_"), f"{type(error).__name__}: {error}")]
+            verdicts = [Verdict("FAIL", check.__name__.removeprefix("check_"), explain(error))]
         for verdict in verdicts:
             failed = failed or verdict.status == "FAIL"
             print(redact(verdict.line()), file=out, flush=True)

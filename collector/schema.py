@@ -214,7 +214,7 @@ HP_COMPRESSOR = MeasurementSpec(
     (
         _last("active", "bool", "Compressor running (1) or not (0).", Kind.INT),
         _last("phase", "none", "Compressor phase as the device names it.", Kind.STRING),
-        _gauge("speed", "rotrps", "Compressor speed (E3), rev/s."),
+        _gauge("speed", "rothz", "Compressor speed (E3), rev/s."),
         _gauge("modulation", "percent", "Compressor modulation (legacy models)."),
         _last("starts", "none", "Cumulative compressor starts.", Kind.INT),
         _last("hours", "h", "Cumulative compressor run hours."),
@@ -244,7 +244,7 @@ HP_HYDRAULICS = MeasurementSpec(
     Bucket.RAW,
     (TAG_DEVICE,),
     (
-        _gauge("volumetric_flow", "flowlph", "Volumetric flow, l/h (whatever unit label the device sends)."),
+        _gauge("volumetric_flow", "litreh", "Volumetric flow, l/h (whatever unit label the device sends)."),
         _gauge("supply_pressure", "pressurebar", "Heating water pressure."),
         _last("valve_position", "none", "4/3-way valve position.", Kind.STRING),
         _last("defrost", "bool", "Defrost active (1) or not (0).", Kind.INT),

@@ -1,7 +1,8 @@
 """The collector's whole configuration: one pydantic-settings model.
 
 Sources, in order of precedence: environment variables (prefix ``HPM_``), an optional ``.env`` file, and
-Docker secrets (one file per setting, named like the variable, e.g. ``/run/secrets/hpm_influx_token``).
+Docker secrets (one file per setting, named like the variable, e.g. ``/run/secrets/hpm_influx_token``) in the
+directories ``HPM_SECRETS_DIR`` lists (separated by ``:``, later ones win; default ``/run/secrets``).
 Every field's description is the documentation: ``.env.example`` and the README table are checked
 against it by tests/test_settings.py.
 """
@@ -25,15 +26,20 @@ VIESSMANN_FREE_PLAN_PER_DAY = 1450
 VIESSMANN_FREE_PLAN_PER_10MIN = 120
 
 
+def secrets_dirs() -> list[str] | None:
+    """The existing directories of HPM_SECRETS_DIR (docker compose: the provisioned token, then the device
+    secrets of ./secrets/collector); missing ones are skipped, as pydantic-settings would warn about them."""
+    listed = os.environ.get("HPM_SECRETS_DIR", DEFAULT_SECRETS_DIR).split(os.pathsep)
+    return [d for d in listed if d and Path(d).is_dir()] or None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
-        secrets_dir=os.environ.get("HPM_SECRETS_DIR", DEFAULT_SECRETS_DIR)
-        if Path(os.environ.get("HPM_SECRETS_DIR", DEFAULT_SECRETS_DIR)).is_dir()
-        else None,
+        secrets_dir=secrets_dirs(),
         validate_default=True,
     )
 

@@ -47,6 +47,23 @@ def test_environment_prefix_and_secret_files(tmp_path: Path, monkeypatch: pytest
     assert "tok-from-secret" not in repr(settings) and "tok-from-secret" not in str(settings.model_dump())
 
 
+def test_secrets_come_from_every_listed_directory(tmp_path: Path) -> None:
+    """docker compose: the provisioned token in one directory, the device passwords in another."""
+    tokens, devices = tmp_path / "tokens", tmp_path / "devices"
+    for folder in (tokens, devices):
+        folder.mkdir()
+    (tokens / "hpm_influx_token").write_text("tok\n")
+    (devices / "hpm_shelly_password").write_text("pw-from-file\n")
+    code = (
+        "from collector.settings import Settings; s = Settings(_env_file=None); "
+        "print(s.influx_token.get_secret_value(), s.shelly_password.get_secret_value())"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HPM_SECRETS_DIR": f"{tokens}:{tmp_path / 'missing'}:{devices}"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO, check=True)
+    assert proc.stdout.split() == ["tok", "pw-from-file"]
+    assert "does not exist" not in proc.stderr
+
+
 def run_collector_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     code = "from collector.settings import load_settings; load_settings(_env_file=None)"
     return subprocess.run(

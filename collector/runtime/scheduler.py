@@ -2,8 +2,10 @@
 
 The main thread only keeps time: each ``schedule`` tick merely triggers the job's own worker thread, so a
 Viessmann call that hangs until its timeout or a Shelly that stops answering never delays another job's tick.
-A tick that finds its worker still busy is skipped (a poll is never queued up behind a hung one), logged once
-per episode.
+A tick that finds its worker still busy is skipped (a poll is never queued up behind a hung one). Skips are
+logged with hysteresis (``Overruns``): one line when an overrun episode starts, a summary every minute while it
+lasts, one line when the job has kept up for a while — not a warning/recovery pair per tick when a job that
+barely fits its period (a fast simulation) alternates between on time and late.
 """
 
 from __future__ import annotations
@@ -20,6 +22,71 @@ from collector.sources.base import FaultEpisodes
 log = logging.getLogger(__name__)
 
 IDLE_CAP_SECONDS = 1.0  # longest sleep of the timekeeping loop (bounds the reaction to a changed schedule)
+# An overrun episode ends after this many on-time ticks in a row spanning at least this long (whichever is later):
+# a fast simulation whose ticks alternate between late and on time stays one episode.
+RECOVERY_TICKS = 10
+RECOVERY_SECONDS = 30.0
+SUMMARY_SECONDS = 60.0  # how often a lasting episode reports its count
+
+
+class Overruns:
+    """Skipped ticks of one job, logged per episode with hysteresis."""
+
+    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.name, self.clock = name, clock
+        self.started: float | None = None  # the episode's start; None between episodes
+        self.skipped = self.ticks = self.on_time_in_a_row = 0
+        self.last_skip = 0.0
+        self._window_start = 0.0
+        self._window_skipped = self._window_ticks = 0
+
+    def skip(self, running_seconds: float) -> None:
+        now = self.clock()
+        if self.started is None:
+            self.started, self._window_start = now, now
+            self.skipped = self.ticks = self._window_skipped = self._window_ticks = 0
+            log.warning(
+                "%s: previous run still going after %.1f s; skipping this tick (and logging a summary each "
+                "minute until it keeps up)",
+                self.name,
+                running_seconds,
+                extra={"source": self.name, "fault": "overrun"},
+            )
+        self.on_time_in_a_row, self.last_skip = 0, now
+        self.skipped += 1
+        self._window_skipped += 1
+        self._tick(now)
+
+    def on_time(self) -> None:
+        if self.started is None:
+            return
+        now = self.clock()
+        self.on_time_in_a_row += 1
+        self._tick(now)
+        if self.on_time_in_a_row >= RECOVERY_TICKS and now - self.last_skip >= RECOVERY_SECONDS:
+            log.info(
+                "%s: keeping up again after %.0f s; %d of %d ticks were skipped",
+                self.name,
+                now - self.started,
+                self.skipped,
+                self.ticks,
+                extra={"source": self.name},
+            )
+            self.started = None
+
+    def _tick(self, now: float) -> None:
+        self.ticks += 1
+        self._window_ticks += 1
+        if now - self._window_start >= SUMMARY_SECONDS:
+            log.info(
+                "%s: still overrunning: %d of %d ticks skipped in the last %.0f s",
+                self.name,
+                self._window_skipped,
+                self._window_ticks,
+                now - self._window_start,
+                extra={"source": self.name, "fault": "overrun"},
+            )
+            self._window_start, self._window_skipped, self._window_ticks = now, 0, 0
 
 
 class Worker:
@@ -31,7 +98,7 @@ class Worker:
         self._stop = threading.Event()
         self._busy = threading.Lock()
         self.started_at: float | None = None  # monotonic start of the running job
-        self.skipped = FaultEpisodes(log, name)
+        self.overruns = Overruns(name)
         self.failed = FaultEpisodes(log, name)
         # Daemon: a poll hung past the shutdown deadline must not keep the process alive (nothing is lost:
         # what it has not returned was never sampled).
@@ -48,10 +115,9 @@ class Worker:
     def trigger(self) -> bool:
         """Ask for one run now; False (and skipped) when the previous run is still going."""
         if self.busy or self._trigger.is_set():
-            running = time.monotonic() - (self.started_at or time.monotonic())
-            self.skipped.fault("overrun", f"previous run still going after {running:.1f} s; skipping this tick")
+            self.overruns.skip(time.monotonic() - (self.started_at or time.monotonic()))
             return False
-        self.skipped.recovered()
+        self.overruns.on_time()
         self._trigger.set()
         return True
 

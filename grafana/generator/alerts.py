@@ -32,7 +32,7 @@ class Rule:
     title: str
     query: str  # Flux yielding _time/_value series
     window_s: int  # relativeTimeRange.from: how far back Grafana's range reaches
-    op: str  # gt | lt
+    op: str  # a Grafana threshold type: gt | lt | gte | lte
     threshold: float
     pending: str  # "for"
     severity: str  # critical | warning
@@ -58,7 +58,10 @@ def _floats(query: str) -> str:
 
 STALE_S = 900
 SHELLY_FAILURES = 5
-BUDGET_PERCENT = 80.0
+# The collector paces itself to 90 % of its share (settings.viessmann_effective_poll_seconds): only a configured
+# poll period or restarts that log in again push it towards the share's end.
+BUDGET_PERCENT = 95.0
+VIESSMANN_STALE_S = 3600
 OUTBOX_GROWTH = 500
 STARTS_PER_HOUR = 3.0
 CYCLING_HOURS = 3
@@ -149,7 +152,7 @@ RULES = (
     ),
     Rule(
         "viessmann-budget",
-        "Viessmann API budget above 80 %",
+        f"Viessmann API budget above {BUDGET_PERCENT:.0f} %",
         queries.budget_percent(start="-15m", stop="now()"),
         900,
         "gt",
@@ -158,6 +161,20 @@ RULES = (
         "warning",
         "The collector used {{ humanize $values.B.Value }} % of its daily Viessmann budget.",
         "Another client (ViCare app, Home Assistant) may share the account; raise HPM_VIESSMANN_POLL_SECONDS.",
+    ),
+    Rule(
+        "viessmann-stale",
+        "No new Viessmann data",
+        queries.since_success("viessmann", "age"),
+        86400,
+        "gt",
+        VIESSMANN_STALE_S,
+        "5m",
+        "warning",
+        "The last successful Viessmann poll was {{ humanizeDuration $values.B.Value }} ago (limit "
+        + f"{VIESSMANN_STALE_S} s).",
+        "System health shows the Viessmann source's state: login failing (password, client id), cloud down, "
+        "or the rate limit?",
     ),
     Rule(
         "viessmann-rate-limited",
@@ -220,8 +237,8 @@ RULES = (
         "Heating rod running long",
         heating_rod_on_hours(),
         ROD_HOURS * 3600,
-        "gt",
-        0,
+        "gte",
+        ROD_HOURS,
         "0m",
         "warning",
         f"The heating rod has been on for at least {ROD_HOURS} h.",
@@ -300,7 +317,7 @@ def rules_document() -> dict[str, object]:
             {
                 "orgId": ORG_ID,
                 "name": GROUP,
-                "folder": board.FOLDER_TITLE,
+                "folder": board.ALERT_FOLDER_TITLE,
                 "interval": EVALUATE_EVERY,
                 "rules": [rule_document(rule) for rule in RULES],
             }

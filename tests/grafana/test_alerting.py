@@ -32,12 +32,14 @@ RECEIVER_SETTINGS = {
 }
 CHANNELS = {
     "HPM_ALERT_NTFY_URL": "https://ntfy.example/heat-pump-secret-topic",
-    "HPM_ALERT_NTFY_TOKEN": "tk_secret_ntfy",
-    "HPM_ALERT_TELEGRAM_BOT_TOKEN": "123:secret-bot",
     "HPM_ALERT_TELEGRAM_CHAT_ID": "-100123",
-    "HPM_ALERT_PUSHOVER_TOKEN": "secret-pushover-app",
-    "HPM_ALERT_PUSHOVER_USER": "secret-pushover-user",
     "HPM_ALERT_EMAIL_TO": "owner@example.org",
+}
+SECRET_FILES = {  # file in HPM_ALERT_SECRETS_DIR -> value
+    "hpm_alert_ntfy_token": "tk_secret_ntfy",
+    "hpm_alert_telegram_bot_token": "123:secret-bot",
+    "hpm_alert_pushover_token": "secret-pushover-app",
+    "hpm_alert_pushover_user": "secret-pushover-user",
 }
 
 
@@ -128,13 +130,14 @@ def test_the_rules_file_has_grafanas_file_provisioning_structure() -> None:
     document = yaml.safe_load(generator.RULES_FILE.read_text())
     assert rule_problems(document) == []
     group = document["groups"][0]
-    assert group["folder"] == board.FOLDER_TITLE
+    assert group["folder"] == board.ALERT_FOLDER_TITLE
     titles = {rule["uid"] for rule in group["rules"]}
     assert titles == {
         "hp-fault",
         "collector-stale",
         "shelly-unreachable",
         "viessmann-budget",
+        "viessmann-stale",
         "viessmann-rate-limited",
         "outbox-growing",
         "cop-low",
@@ -196,11 +199,15 @@ def test_cop_rule_compares_yesterdays_cop_with_the_outside_temperature(seeded: S
     assert float(device["_value"]) == pytest.approx(float(cop["_value"]) - expected)
 
 
-def _contact_points(tmp_path: Path, env: dict[str, str]) -> tuple[dict, str, str]:
+def _contact_points(tmp_path: Path, env: dict[str, str], files: dict[str, str] | None = None) -> tuple[dict, str, str]:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir(exist_ok=True)
+    for name, value in (files or {}).items():
+        (secrets / name).write_text(value + "\n")
     out = tmp_path / "contact-points.yaml"
     proc = subprocess.run(
         ["sh", str(CONTACT_POINTS), str(out)],
-        env={"PATH": os.environ["PATH"], **env},
+        env={"PATH": os.environ["PATH"], "HPM_ALERT_SECRETS_DIR": str(secrets), **env},
         capture_output=True,
         text=True,
         check=True,
@@ -209,27 +216,45 @@ def _contact_points(tmp_path: Path, env: dict[str, str]) -> tuple[dict, str, str
     return yaml.safe_load(text), text, proc.stderr
 
 
-def test_contact_points_follow_the_environment_and_hold_no_secrets(tmp_path: Path) -> None:
-    document, text, _ = _contact_points(tmp_path, CHANNELS)
+def test_contact_points_follow_the_environment_and_read_tokens_from_files(tmp_path: Path) -> None:
+    document, text, _ = _contact_points(tmp_path, CHANNELS, SECRET_FILES)
     assert contact_point_problems(document) == []
     receivers = document["contactPoints"][0]["receivers"]
     assert [r["type"] for r in receivers] == ["webhook", "telegram", "pushover", "email"]
     assert receivers[0]["settings"]["url"] == "${HPM_ALERT_NTFY_URL}?template=grafana"
-    assert receivers[0]["settings"]["authorization_credentials"] == "$HPM_ALERT_NTFY_TOKEN"
-    for value in CHANNELS.values():
+    secrets = tmp_path / "secrets"
+    # Grafana's provisioning expands $__file{} itself (pkg/services/provisioning/values: setting.ExpandVar)
+    assert receivers[0]["settings"]["authorization_credentials"] == f"$__file{{{secrets}/hpm_alert_ntfy_token}}"
+    assert receivers[1]["settings"]["bottoken"] == f"$__file{{{secrets}/hpm_alert_telegram_bot_token}}"
+    assert receivers[2]["settings"]["userKey"] == f"$__file{{{secrets}/hpm_alert_pushover_user}}"
+    for value in [*CHANNELS.values(), *SECRET_FILES.values()]:
         assert value not in text
     routes = document["policies"][0]["routes"]
     assert ["alertname", "=~", "DatasourceNoData|DatasourceError"] in [m for r in routes for m in r["object_matchers"]]
     assert document["deleteContactPoints"] == []
 
 
+def test_an_ntfy_url_with_a_query_string_keeps_it(tmp_path: Path) -> None:
+    document, _, _ = _contact_points(tmp_path, {"HPM_ALERT_NTFY_URL": "https://ntfy.example/topic?priority=high"})
+    assert document["contactPoints"][0]["receivers"][0]["settings"]["url"] == "${HPM_ALERT_NTFY_URL}&template=grafana"
+    assert "authorization_credentials" not in document["contactPoints"][0]["receivers"][0]["settings"]
+
+
 def test_only_configured_channels_get_receivers_and_removed_ones_are_deleted(tmp_path: Path) -> None:
-    env = {k: v for k, v in CHANNELS.items() if k.startswith("HPM_ALERT_TELEGRAM")}
-    env["HPM_ALERT_PUSHOVER_TOKEN"] = "half-configured"  # without the user key: not a channel
-    document, _, _ = _contact_points(tmp_path, env)
+    env = {"HPM_ALERT_TELEGRAM_CHAT_ID": "-100123"}
+    files = {"hpm_alert_telegram_bot_token": "123:bot", "hpm_alert_pushover_token": "half-configured"}
+    document, _, _ = _contact_points(tmp_path, env, files)  # Pushover without the user key: not a channel
     assert contact_point_problems(document) == []
     assert [r["uid"] for r in document["contactPoints"][0]["receivers"]] == ["hpm-telegram"]
     assert {d["uid"] for d in document["deleteContactPoints"]} == {"hpm-ntfy", "hpm-pushover", "hpm-email"}
+
+
+def test_tokens_in_the_environment_are_ignored_and_unreadable_files_named(tmp_path: Path) -> None:
+    """Compose passes no token variables any more; a leftover one must not configure a channel."""
+    env = {"HPM_ALERT_TELEGRAM_BOT_TOKEN": "123:bot", "HPM_ALERT_TELEGRAM_CHAT_ID": "-100"}
+    document, _, stderr = _contact_points(tmp_path, env, {"hpm_alert_pushover_token": ""})
+    assert "contactPoints" not in document and "no alert channel configured" in stderr
+    assert "hpm_alert_pushover_token is empty or unreadable" in stderr
 
 
 def test_without_channels_alerts_stay_in_grafana(tmp_path: Path) -> None:

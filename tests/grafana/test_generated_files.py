@@ -167,3 +167,83 @@ def test_every_query_names_only_contract_measurements_and_fields() -> None:
         measurements |= used_measurements
     # the dashboards cover every derived series the contract declares except the per-minute energy base
     assert {spec.name for spec in schema.DERIVED_MEASUREMENTS} - measurements <= {"energy_minute"}
+
+
+GRAFANA_UNITS = Path(__file__).with_name("grafana_units.txt")
+CUSTOM_UNIT = re.compile(r"^(prefix|suffix|si|count|currency|time|bool):.+")
+
+
+def grafana_unit_ids() -> set[str]:
+    return {line for line in GRAFANA_UNITS.read_text().splitlines() if line and not line.startswith("#")}
+
+
+def test_every_unit_is_one_grafana_knows() -> None:
+    """Grafana shows an unknown unit id verbatim after the value ("850 flowlph"): every id in the contract and
+    in the dashboards must be one of Grafana 11.6's (grafana_units.txt) or a custom form it parses."""
+    known = grafana_unit_ids()
+    assert {"watt", "kwatth", "celsius", "litreh", "rothz"} <= known and len(known) > 250
+
+    def unknown(units: set[str]) -> set[str]:
+        return {u for u in units if u not in known and not CUSTOM_UNIT.match(u)}
+
+    assert unknown({f.unit for spec in schema.ALL_MEASUREMENTS for f in spec.fields}) == set()
+    for uid, dashboard in dashboards().items():
+        for panel in panels(dashboard):
+            units = {panel["fieldConfig"]["defaults"].get("unit") or "none"}
+            units |= {
+                p["value"] for o in panel["fieldConfig"]["overrides"] for p in o["properties"] if p["id"] == "unit"
+            }
+            assert unknown(units) == set(), f"{uid}/{panel['title']}"
+    assert unknown({"flowlph", "rotrps", "suffix: l/h"}) == {"flowlph", "rotrps"}
+
+
+def provision_folders(alerting: dict, dashboards_provider: dict) -> dict[str, str]:
+    """Grafana 11.6's folder handling at start, in its order (pkg/services/provisioning/provisioning.go:
+    RunInitProvisioners runs alerting, Run then dashboards): the rules provisioner looks a group's folder up by
+    title and creates it with a random uid (rules_provisioner.go getOrCreateFolderByTitle); the dashboard
+    provider looks up folderUid when set, else the title, and creates what it does not find (file_reader.go
+    getOrCreateFolder). Returns uid -> title of every folder."""
+    folders: dict[str, str] = {}
+    for group in alerting["groups"]:
+        if group["folder"] not in folders.values():
+            folders[f"random-{len(folders)}"] = group["folder"]
+    for provider in dashboards_provider["providers"]:
+        uid, title = provider.get("folderUid"), provider["folder"]
+        if uid and uid not in folders:
+            folders[uid] = title
+        elif not uid and title not in folders.values():
+            folders[f"random-{len(folders)}"] = title
+    return folders
+
+
+def test_provisioning_order_cannot_duplicate_a_folder_and_the_dashboards_folder_uid_is_fixed() -> None:
+    rules = yaml.safe_load(generator.RULES_FILE.read_text())
+    provider = yaml.safe_load((PROVISIONING / "dashboards" / "dashboards.yaml").read_text())
+    folders = provision_folders(rules, provider)
+    assert sorted(folders.values()) == sorted(set(folders.values())), folders
+    assert folders[board.FOLDER_UID] == board.FOLDER_TITLE
+    # the emulation sees the defect the shared title had
+    rules["groups"][0]["folder"] = board.FOLDER_TITLE
+    shared = provision_folders(rules, provider)
+    assert list(shared.values()).count(board.FOLDER_TITLE) == 2
+
+
+def test_dashboard_links_and_data_links_resolve() -> None:
+    found = dashboards()
+    for uid, dashboard in found.items():
+        for link in dashboard.get("links", []):
+            if link.get("type") == "dashboards":
+                targets_ = [d for d in found.values() if set(link["tags"]) <= set(d["tags"])]
+                assert len(targets_) == len(found), (uid, link)  # the menu lists every dashboard
+            else:
+                assert link["url"].lstrip("/").split("/")[1] in found, (uid, link)
+        for panel in panels(dashboard):
+            for link in panel.get("links", []) + [
+                lk
+                for o in panel["fieldConfig"]["overrides"]
+                for p in o["properties"]
+                if p["id"] == "links"
+                for lk in p["value"]
+            ]:
+                match = re.match(r"^/d/([\w-]+)", link["url"])
+                assert match and match.group(1) in found, (uid, panel["title"], link)

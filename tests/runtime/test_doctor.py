@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -82,7 +84,7 @@ def test_every_failure_gets_its_line_and_a_non_zero_exit(influx: InfluxEnv, tmp_
         outbox.close()
         code, verdicts = run_doctor(settings)
     assert code == 1
-    assert verdicts["shelly auth"] == "FAIL password refused: check HPM_SHELLY_PASSWORD"
+    assert verdicts["shelly auth"].startswith("FAIL password refused: check HPM_SHELLY_PASSWORD")
     assert verdicts[f"influxdb bucket {influx.bucket_raw}"].startswith("FAIL HPM_INFLUX_TOKEN refused")
     assert verdicts["influxdb tasks"] == f"FAIL missing: {task_name} (run 'collector provision')"
     assert verdicts["sqlite outbox.sqlite"].startswith("warn intact, 1 points waiting, 1 dead letters")
@@ -120,3 +122,36 @@ def test_viessmann_is_not_called_when_the_budget_is_spent(settings) -> None:
     ledger = CallLedger.for_settings(settings, time.time)
     assert ledger.count(600) == 60  # doctor made no call
     ledger.close()
+
+
+RAW_EXCEPTION = re.compile(r"\b\w+(Error|Exception)\b|Traceback|b'")
+
+
+def test_a_missing_token_is_named_and_no_raw_exception_text_is_shown(influx: InfluxEnv, tmp_path: Path) -> None:
+    """scripts/run-local's first doctor command used to end in "LocalProtocolError: Illegal header value
+    b'Token '"; every failure reads as words instead."""
+    settings = influx.settings(
+        tmp_path, influx_token=None, influx_admin_token=None, shelly_host=f"127.0.0.1:{free_port()}"
+    )
+    out = io.StringIO()
+    assert doctor.run(settings, out) == 1
+    text = out.getvalue()
+    assert RAW_EXCEPTION.search(text) is None, text
+    assert "FAIL  settings: HPM_INFLUX_TOKEN is not set" in text
+    assert "skip  influxdb buckets: no HPM_INFLUX_TOKEN" in text
+    assert "connection refused or host unreachable" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (httpx.ConnectTimeout("timed out"), "no answer in time"),
+        (httpx.LocalProtocolError("Illegal header value b'Token '"), "could not be sent"),
+        (ValueError("Expecting value: line 1 column 1"), "not the expected JSON"),
+        (PermissionError(13, "Permission denied"), "Permission denied"),
+        (KeyError("data"), "unexpected failure (KeyError)"),
+    ],
+)
+def test_explain_turns_exceptions_into_words(error: Exception, words: str) -> None:
+    text = doctor.explain(error)
+    assert words in text and str(error) not in text.replace("Permission denied", "")

@@ -79,13 +79,13 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("kilowatt", "kwatt"): 1.0,
     ("watt", "kwatt"): 0.001,
     ("ampere", "amp"): 1.0,
-    ("liter/hour", "flowlph"): 1.0,
-    ("liter", "flowlph"): 1.0,  # older firmware labels the same l/h value "liter" (PyViCare #303)
+    ("liter/hour", "litreh"): 1.0,
+    ("liter", "litreh"): 1.0,  # older firmware labels the same l/h value "liter" (PyViCare #303)
     ("kilowattHour", "kwatth"): 1.0,
     ("wattHour", "kwatth"): 0.001,
     ("hour", "h"): 1.0,
     ("seconds", "h"): 1 / 3600,
-    ("revolutionsPerSecond", "rotrps"): 1.0,
+    ("revolutionsPerSecond", "rothz"): 1.0,
     ("percent", "percent"): 1.0,
     ("bar", "pressurebar"): 1.0,
 }
