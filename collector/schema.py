@@ -547,7 +547,10 @@ COP_30M = MeasurementSpec(
     _COP_FIELDS,
     "COP per complete 30-minute window, stamped at the window start, one series per heat source (never mixed); "
     "category=running counts minutes whose mean electric power >= HPM_COP_STARTING_POWER_W; written only with "
-    "coverage >= HPM_COP_MIN_COVERAGE and electricity >= HPM_COP_MIN_ELECTRIC_KWH.",
+    "coverage >= HPM_COP_MIN_COVERAGE and electricity >= HPM_COP_MIN_ELECTRIC_KWH. Limit: source=dt_flow rests on "
+    "flow and temperatures the Viessmann API samples about every 2 min, held until the next sample and counted as "
+    "covered; one window can be 20 % off the true heat, so read dt_flow per day or summed over many windows "
+    "(performance map), where the sampling error averages out (0.1-0.3 % per day against the simulator).",
     _COP_TAGS,
 )
 COP_DAILY = MeasurementSpec(
