@@ -34,7 +34,7 @@ VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 LONG_RUNNING = ("influxdb", "collector", "grafana")
 ONE_SHOT = ("secrets", "provision", "backup")
 # settings the compose file sets itself or hands over as secret files instead of passing them through
-NOT_PASSED = {"HPM_INFLUX_TOKEN", "HPM_INFLUX_ADMIN_TOKEN"}
+NOT_PASSED = {"HPM_INFLUX_TOKEN", "HPM_INFLUX_ADMIN_TOKEN", "HPM_GRAFANA_INFLUX_TOKEN"}
 
 
 @pytest.fixture(scope="module")
