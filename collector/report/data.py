@@ -95,6 +95,14 @@ class ChangeEffect:
 
 
 @dataclass(frozen=True)
+class Metered:
+    """The Shelly's electricity of the month over every hour (energy_monthly), idle hours included."""
+
+    kwh: float
+    coverage: float
+
+
+@dataclass(frozen=True)
 class Defrosts:
     count: float
     api_count: float
@@ -117,6 +125,7 @@ class ReportData:
     changes: list[ChangeEffect] = field(default_factory=list)
     tariff_eur_per_kwh: float | None = None
     short_days: list[date] = field(default_factory=list)  # local days with COP windows for < 80 % of their hours
+    metered: Metered | None = None
 
     @property
     def heat_kwh(self) -> float:
@@ -137,7 +146,10 @@ class ReportData:
 
     @property
     def cost_eur(self) -> float | None:
-        return None if self.tariff_eur_per_kwh is None else self.electric_kwh * self.tariff_eur_per_kwh
+        """The metered month's electricity at the tariff (the COP windows' only when no meter month exists)."""
+        if self.tariff_eur_per_kwh is None:
+            return None
+        return (self.metered.kwh if self.metered else self.electric_kwh) * self.tariff_eur_per_kwh
 
 
 class ReportQueryError(RuntimeError):
@@ -192,6 +204,7 @@ def read_report(settings: Settings, month: Month, token: str) -> ReportData:
         data.source = next((s for s in HEAT_SOURCES if any(w.source == s for w in windows)), None)
         mine = [w for w in windows if w.source == data.source]
         _month_figures(data, [w for w in mine if to_ns(start) <= w.time_ns < to_ns(stop)], settings)
+        data.metered = _metered(reader, settings, start)
         data.jaz = _jaz(reader, settings, start, stop)
         data.season, data.performance_map = _performance_map(reader, settings, data.source, stop)
         data.defrosts = _defrosts(reader, settings, start, stop)
@@ -255,6 +268,17 @@ def _month_figures(data: ReportData, windows: list[Window], settings: Settings) 
         if per_day.get(day, [0.0, 0.0, 0.0])[2] < SHORT_DAY_SHARE * hours / 3600:
             data.short_days.append(day)
         day += timedelta(days=1)
+
+
+def _metered(reader: Reader, settings: Settings, start: datetime) -> Metered | None:
+    rows = reader.pivoted(
+        settings.influx_bucket_rollup,
+        start,
+        start + timedelta(seconds=1),  # stamped at the month's first local midnight
+        "energy_monthly",
+        'r.kind == "electric" and r.source == "shelly" and r.usage == "total"',
+    )
+    return Metered(float(rows[0]["kwh"]), float(rows[0]["coverage"])) if rows else None
 
 
 def _jaz(reader: Reader, settings: Settings, start: datetime, stop: datetime) -> list[Jaz]:

@@ -42,6 +42,8 @@ def summary_lines(data: ReportData) -> list[str]:
     """The short text the phone channels send beside the image."""
     lines = [f"Heat pump, {data.month}: COP {_fmt(data.cop, 2)} ({data.boundary}, heat source {data.source or '–'})"]
     lines.append(f"Heat {_fmt(data.heat_kwh, 0)} kWh, electricity {_fmt(data.electric_kwh, 0)} kWh")
+    if data.metered is not None:
+        lines.append(f"Metered electricity {_fmt(data.metered.kwh, 0)} kWh ({data.metered.coverage:.0f} % covered)")
     if data.cost_eur is not None:
         lines.append(f"Cost {_fmt(data.cost_eur, 2)} EUR at {data.tariff_eur_per_kwh:.4f} EUR/kWh")
     for j in data.jaz[:1]:

@@ -102,7 +102,8 @@ def test_report_of_a_simulated_month(
         changes=[NewChange("change", "Compressor efficiency +5 % (simulated)", ("change",), "circuit.0", "x", 1, 2)],
     )
     store.close()
-    bench.run(["hpm-jaz", "hpm-performance-map"], int(datetime(2026, 1, 1, 1, 30, tzinfo=TZ).timestamp()) * NS)
+    after_midnight = int(datetime(2026, 1, 1, 1, 30, tzinfo=TZ).timestamp()) * NS
+    bench.run(["hpm-energy-monthly", "hpm-jaz", "hpm-performance-map"], after_midnight)
 
     caplog.set_level(logging.INFO)
     rendered, sent = build_and_send(settings, Month(2025, 12), influx.token)
@@ -119,7 +120,8 @@ def test_report_of_a_simulated_month(
     page = rendered.html.read_text()
     assert f"{electric:,.1f} kWh" in page and f"{heat:,.1f} kWh" in page
     assert f"{heat / electric:,.2f}" in page
-    assert f"{electric * 0.32:,.2f} EUR" in page
+    assert f"{electric * 0.32:,.2f} EUR" in page and "(metered)" in page  # energy_monthly: the same days here
+    assert page.count(f"{electric:,.1f} kWh") == 2  # metered (energy_monthly) and in the COP windows
     assert "<td>season</td>" in page and "provisional" in page
     # the change's weather-normalised effect is the Changelog dashboard's twin on the same windows: a gain
     twin = compare(
