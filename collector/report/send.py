@@ -9,6 +9,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -38,11 +39,16 @@ def _check(response: httpx.Response) -> None:
         raise ChannelError(f"HTTP {response.status_code}")
 
 
+def _header(value: str) -> str:
+    """ntfy takes UTF-8 header values RFC 2047-encoded; ASCII as it is."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
 def _ntfy(settings: Settings, message: Message, client: httpx.Client) -> None:
     headers = {
         "Filename": message.image.name,
-        "Title": message.title.encode(),
-        "Message": message.text.replace("\n", "\\n").encode(),
+        "Title": _header(message.title),
+        "Message": _header(message.text.replace("\n", "\\n")),  # ntfy turns a literal \n into a line break
     }
     if settings.alert_ntfy_token is not None:
         headers["Authorization"] = f"Bearer {settings.alert_ntfy_token.get_secret_value()}"

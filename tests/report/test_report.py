@@ -163,6 +163,7 @@ def test_report_of_a_simulated_month(
     ntfy = by_path["/ntfy/hpm"]
     assert ntfy.body == image and ntfy.headers["Authorization"] == "Bearer ntfy-secret"
     assert ntfy.headers["Title"].startswith("Heat pump, 2025-12: COP")
+    assert ntfy.headers["Message"].startswith(f"Heat {heat:,.0f} kWh, electricity {electric:,.0f} kWh\\n")
     telegram = by_path[f"/telegram/bot{SECRET}/sendPhoto"]
     assert image in telegram.body and b'name="chat_id"\r\n\r\n4711' in telegram.body
     pushover = by_path["/pushover/1/messages.json"]
