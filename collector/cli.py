@@ -33,6 +33,7 @@ COMMANDS = {
     "note": Command("add a note to the heat-pump changelog", "collector.changelog.cli"),
     "provision": Command("create buckets, tasks and the write token in InfluxDB", "collector.provision"),
     "recompute": Command("re-run the Flux tasks over a past range (after a long backfill)", "collector.recompute"),
+    "report": Command("build the monthly report (HTML, PNG) and send it to the phone channels", "collector.report.cli"),
     "simulate": Command("generate a simulated history into InfluxDB", "collector.sim.cli"),
     "features": Command(
         "report which heat-pump features the project maps, ignores on purpose, or does not know",

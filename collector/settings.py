@@ -143,6 +143,43 @@ class Settings(BaseSettings):
     )
     heating_season_start_month: int = Field(9, ge=1, le=12, description="First month of the heating season.")
 
+    # --- monthly report and phone channels -------------------------------------------------------------
+    # The channel variables are the ones grafana/contact-points.sh gives Grafana's alerting: one set of channels.
+    grafana_influx_token: SecretStr | None = Field(
+        None,
+        description="Read-only InfluxDB token the monthly report reads with (provisioning writes it for Grafana; "
+        "Docker secret hpm_grafana_influx_token).",
+    )
+    report_tariff_eur_per_kwh: float | None = Field(
+        None, ge=0, description="Electricity price (EUR/kWh) for the report's cost. Empty: no cost shown."
+    )
+    alert_ntfy_url: str | None = Field(
+        None, description="ntfy topic URL (https://ntfy.example/topic) for alerts and reports."
+    )
+    alert_ntfy_token: SecretStr | None = Field(None, description="ntfy access token (Bearer), if the topic needs one.")
+    alert_telegram_bot_token: SecretStr | None = Field(None, description="Telegram bot token for alerts and reports.")
+    alert_telegram_chat_id: str | None = Field(None, description="Telegram chat ID the bot sends to.")
+    alert_pushover_token: SecretStr | None = Field(None, description="Pushover application token.")
+    alert_pushover_user: SecretStr | None = Field(None, description="Pushover user key.")
+    alert_email_to: str | None = Field(None, description="E-mail recipients of alerts and reports (comma-separated).")
+    report_telegram_api_url: str = Field("https://api.telegram.org", description="Telegram Bot API base URL.")
+    report_pushover_api_url: str = Field(
+        "https://api.pushover.net/1/messages.json", description="Pushover message API URL."
+    )
+    report_smtp_host: str | None = Field(None, description="SMTP server the report e-mail is sent through.")
+    report_smtp_port: int = Field(587, gt=0, lt=65536, description="SMTP port.")
+    report_smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    report_smtp_user: str | None = Field(None, description="SMTP user name (empty: no login).")
+    report_smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    report_smtp_from: str | None = Field(None, description="Sender address of the report e-mail.")
+    report_send_day_max: int = Field(
+        7,
+        ge=1,
+        le=28,
+        description="The previous month's report is built and sent from the 1st (01:00 local) up to this day of "
+        "the month if not yet sent (catch-up after downtime); once only.",
+    )
+
     # --- runtime ---------------------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
     log_format: Literal["logfmt", "json"] = Field("logfmt", description="Log line format.")
@@ -180,7 +217,19 @@ class Settings(BaseSettings):
 
     # Empty means unset: docker compose passes every variable through, empty when .env does not set it.
     @field_validator(
-        "shelly_host", "viessmann_username", "viessmann_poll_seconds", "viessmann_rated_power_kw", mode="before"
+        "shelly_host",
+        "viessmann_username",
+        "viessmann_poll_seconds",
+        "viessmann_rated_power_kw",
+        "report_tariff_eur_per_kwh",
+        "alert_ntfy_url",
+        "alert_telegram_chat_id",
+        "alert_pushover_user",
+        "alert_email_to",
+        "report_smtp_host",
+        "report_smtp_user",
+        "report_smtp_from",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -192,6 +241,11 @@ class Settings(BaseSettings):
         "viessmann_password",
         "influx_token",
         "influx_admin_token",
+        "grafana_influx_token",
+        "alert_ntfy_token",
+        "alert_telegram_bot_token",
+        "alert_pushover_token",
+        "report_smtp_password",
         mode="before",
     )
     @classmethod

@@ -18,12 +18,15 @@ from types import FrameType
 
 from collector.app import Installation
 from collector.points import Point
+from collector.report.cli import monthly_job
 from collector.runtime.health import HEALTH_SECONDS, HEARTBEAT_SECONDS, HealthReporter
 from collector.runtime.outbox import Outbox, outbox_path
 from collector.runtime.pipeline import Pipeline
 from collector.runtime.scheduler import Scheduler
 from collector.settings import Settings
 from collector.sources.base import Sink, Source
+
+REPORT_CHECK_SECONDS = 3600  # the monthly report job checks hourly whether the previous month is due
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,7 @@ def run(settings: Settings, installation: Installation, stop: threading.Event | 
         scheduler.every(installation.real_period(source.name), source.name, poll_job(source, pipeline, installation))
     scheduler.every(HEALTH_SECONDS, "health", lambda: pipeline.sink(health.points()))
     scheduler.every(HEARTBEAT_SECONDS, "heartbeat", health.write_heartbeat)
+    scheduler.every(REPORT_CHECK_SECONDS, "report", monthly_job(settings, time.time))
     log.info(
         "collector started",
         extra={

@@ -2,6 +2,7 @@
 // (energy_minute, kind=electric) a minute runs when its mean power is >= ${STARTING_POWER_W} W and a start is a
 // running minute after one that did not (methodology §7: the denominator is every hour with data, not run hours);
 // each UTC hour goes into the 1 K bin of its mean outside temperature. The whole season is recomputed each run.
+import "array"
 import "date"
 import "join"
 import "math"
@@ -49,16 +50,22 @@ hours =
         )
         |> map(fn: (r) => ({_time: r._start, minutes: r.minutes, running: r.running, starts: r.starts}))
         |> group()
-outside =
+// A placeholder hour before the season on both sides keeps the join's sides non-empty early in a season (join.inner
+// fails on an empty side); it has no minutes, so no bin keeps it.
+placeholderAt = date.sub(d: 1h, from: seasonStart)
+placeholderHour = array.from(rows: [{_time: placeholderAt, minutes: 0.0, running: 0.0, starts: 0.0}])
+placeholderOutside = array.from(rows: [{_time: placeholderAt, _value: 0.0}])
+outsideMeans =
     from(bucket: "${BUCKET_RAW}")
         |> range(start: seasonStart, stop: stop)
         |> filter(fn: (r) => r._measurement == "hp_temperature" and r._field == "value" and r.sensor == "outside")
         |> group()
         |> aggregateWindow(every: 1h, fn: mean, createEmpty: false, timeSrc: "_start", location: timezone.utc)
         |> keep(columns: ["_time", "_value"])
+outside = union(tables: [outsideMeans, placeholderOutside]) |> group()
 
 join.inner(
-    left: hours,
+    left: union(tables: [hours, placeholderHour]) |> group(),
     right: outside,
     on: (l, r) => l._time == r._time,
     as: (l, r) =>
@@ -79,6 +86,7 @@ join.inner(
                 starts: accumulator.starts + r.starts,
             }),
     )
+    |> filter(fn: (r) => r.minutes > 0.0)
     |> map(fn: (r) => ({r with _time: seasonStart, season: season, boundary: "${BOUNDARY}"}))
     |> set(key: "_measurement", value: "cycling_map")
     // Tags re-appended one by one in sorted order: one series key, the same as line protocol's (see cop.flux).

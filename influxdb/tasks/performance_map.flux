@@ -25,7 +25,9 @@ season =
 stop = date.truncate(t: now(), unit: 30m)
 
 // Mean outside and supply temperature per UTC 30-minute window (the cop_30m windows), one row per window. Two
-// placeholder rows before the season make both columns exist when a unit reports no supply temperature.
+// placeholder rows before the season make both columns exist when a unit reports no supply temperature; they
+// and a placeholder window at the same instant keep both sides of the join non-empty early in a season (join.inner
+// fails on an empty side); that window has no electricity, so no bin keeps it.
 placeholders =
     array.from(
         rows: [
@@ -45,8 +47,21 @@ temperatures =
     union(tables: [means, placeholders])
         |> group()
         |> pivot(rowKey: ["_time"], columnKey: ["sensor"], valueColumn: "_value")
-        |> filter(fn: (r) => r._time >= seasonStart and exists r.outside)
-windows =
+        |> filter(fn: (r) => exists r.outside)
+placeholderWindow =
+    array.from(
+        rows: [
+            {
+                _time: date.sub(d: 1h, from: seasonStart),
+                category: "",
+                source: "",
+                boundary: "",
+                heat_kwh: 0.0,
+                electric_kwh: 0.0,
+            },
+        ],
+    )
+cop30m =
     from(bucket: "${BUCKET_ROLLUP}")
         |> range(start: seasonStart, stop: stop)
         |> filter(fn: (r) => r._measurement == "cop_30m")
@@ -54,6 +69,7 @@ windows =
         |> group()
         |> pivot(rowKey: ["_time", "category", "source", "boundary"], columnKey: ["_field"], valueColumn: "_value")
         |> drop(columns: ["_start", "_stop"])  // join.inner pairs nothing when these differ between the sides
+windows = union(tables: [cop30m, placeholderWindow]) |> group()
 binned =
     join.inner(
         left: windows,

