@@ -124,6 +124,7 @@ def test_mounts_and_read_only_flags(project: dict) -> None:
         "/var/lib/hpm/changelog": ("volume", "changelog", False),
         "/run/secrets": ("volume", "tokens", True),
         "/run/hpm-secrets": ("bind", f"{repo}/secrets/collector", True),
+        "/run/hpm-alert-secrets": ("bind", f"{repo}/secrets/grafana", True),
     }
     assert mounts["grafana"] == {
         "/var/lib/grafana": ("volume", "grafana-data", False),
