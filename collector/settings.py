@@ -229,13 +229,6 @@ class Settings(BaseSettings):
         "report_smtp_host",
         "report_smtp_user",
         "report_smtp_from",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator(
         "shelly_password",
         "viessmann_client_id",
         "viessmann_password",
@@ -249,7 +242,7 @@ class Settings(BaseSettings):
         mode="before",
     )
     @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
