@@ -223,8 +223,16 @@ HP_COMPRESSOR = MeasurementSpec(
         _last("hours_load_class_3", "h", "Run hours in load class 3."),
         _last("hours_load_class_4", "h", "Run hours in load class 4."),
         _last("hours_load_class_5", "h", "Run hours in load class 5."),
-        _gauge("heat_production", "watt", "Current heat output reported by the device."),
-        _gauge("power_consumption", "watt", "Current electric input reported by the device."),
+        _gauge(
+            "heat_production",
+            "watt",
+            "Current heat output per compressor (device-reported; whole unit if one compressor).",
+        ),
+        _gauge(
+            "power_consumption",
+            "watt",
+            "Current electric input per compressor (device-reported; whole unit if one compressor).",
+        ),
         _last("rated_power", "kwatt", "Rated compressor power (API, else settings)."),
     ),
     "Compressor state and statistics; compressor id from the device.",

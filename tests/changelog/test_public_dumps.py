@@ -80,3 +80,18 @@ def test_settings_newly_tracked_after_an_upgrade_are_not_changes(make_tracker: M
     set_value(features, "heating.circuits.0.cooling.hysteresis.switch", "switchOffValue", 1.5)
     texts = [c.text for c in tracker.observe("0", features, T0 + 120)]
     assert texts == ["Circuit cooling hysteresis switch-off (circuit 0): 2 K → 1.5 K"]
+
+
+def test_two_circuits_each_with_their_own_baseline(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(public("Vitocal250A_TwoCircuits"))
+    assert circuits(snapshot) == ["circuit.0", "circuit.1"]  # circuits 2 and 3 exist but are disabled
+    per_circuit = {
+        c: tuple(snapshot[f"circuit.{c}/{key}"] for key in ("curve_slope", "setpoint_normal", "setpoint_reduced"))
+        for c in "01"
+    }
+    assert per_circuit == {"0": (0.6, 19, 18), "1": (0.3, 20, 17)}
+    tracker = make_tracker()
+    features = public("Vitocal250A_TwoCircuits")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.circuits.1.heating.curve", "slope", 0.4)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["Heating curve slope (circuit 1): 0.3 → 0.4"]

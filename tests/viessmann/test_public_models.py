@@ -129,6 +129,76 @@ EXTRACTED_PUBLIC = {
         "temperature.room",
         "temperature.secondary_supply",
     },
+    "Vitocal250A_TwoCircuits.json": {
+        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        "circuit.target_temperature",
+        *(f"compressor.{f}" for f in ("active", "hours", "phase", "speed", "starts")),
+        "compressor.heat_production",  # heating.heat.production.current: whole unit, one compressor
+        "compressor.power_consumption",  # heating.power.consumption.current
+        "dhw.active",
+        "dhw.operating_mode",
+        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # all 0: written as none
+        *(
+            f"energy.{kind}.{usage}.{f}"
+            for kind in ("electric", "heat")
+            for usage in ("heating", "dhw", "cooling")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        *(
+            f"energy.heating_rod.{usage}.{f}"
+            for usage in ("heating", "dhw")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"heating_rod.{f}" for f in ("active", "hours", "starts")),
+        *(
+            f"hydraulics.{f}"
+            for f in (
+                "circulation_pump",
+                "defrost",
+                "fan_0_speed",
+                "fan_1_speed",
+                "internal_pump_speed",
+                "secondary_valve_position",
+                "supply_pressure",
+                "valve_position",
+                "volumetric_flow",
+            )
+        ),
+        "inverter.current",
+        "inverter.power",
+        *(
+            f"refrigerant.{f}"
+            for f in (
+                "compressor_inlet_pressure",
+                "compressor_inlet_temperature",
+                "compressor_motor_temperature",
+                "compressor_oil_temperature",
+                "compressor_outlet_temperature",
+                "condenser_liquid_temperature",
+                "economizer_liquid_temperature",
+                "evaporator_liquid_temperature",
+                "evaporator_overheat",
+                "inverter_temperature",
+            )
+        ),
+        *(
+            f"temperature.{sensor}"
+            for sensor in (
+                "buffer",
+                "circuit_supply",
+                "circuit_target_supply",
+                "dhw",
+                "dhw_hysteresis",
+                "dhw_target",
+                "outside",
+                "primary_supply",
+                "return",
+                "secondary_supply",
+                "supply",
+            )
+        ),
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -248,3 +318,80 @@ def test_unknown_unit_is_logged_once_with_its_feature(settings, caplog: pytest.L
     warnings = [r.getMessage() for r in caplog.records if "'minute'" in r.getMessage()]
     assert len(warnings) == 1
     assert "heating.compressors.0.statistics" in warnings[0] and "compressor.hours" in warnings[0]
+
+
+def test_two_circuits_each_with_its_own_flow_set_point_and_program(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal250A_TwoCircuits.json")[0])
+    circuits = {tags: fields for (measurement, tags), fields in series.items() if measurement == "hp_circuit"}
+    assert circuits == {  # radiators (0) and underfloor heating (1): own curve and room set point
+        (("circuit", "0"),): {
+            "operating_mode": "heating",
+            "program": "normalHeating",
+            "target_temperature": 19.0,
+            "curve_slope": 0.6,
+            "curve_shift": 0.0,
+            "pump": 1,
+        },
+        (("circuit", "1"),): {
+            "operating_mode": "heating",
+            "program": "normalHeating",
+            "target_temperature": 20.0,
+            "curve_slope": 0.3,
+            "curve_shift": 0.0,
+            "pump": 1,
+        },
+    }
+    temperatures = {
+        (dict(tags)["circuit"], dict(tags)["sensor"]): fields["value"]
+        for (measurement, tags), fields in series.items()
+        if measurement == "hp_temperature" and dict(tags).get("circuit")
+    }
+    assert temperatures == {
+        ("0", "circuit_supply"): 22.1,
+        ("0", "circuit_target_supply"): 21.5,
+        ("1", "circuit_supply"): 22.3,
+        ("1", "circuit_target_supply"): 21.6,
+    }  # circuits 2 and 3 are switched off (heating.circuits.enabled = ["0", "1"])
+
+
+def test_whole_unit_heat_output_and_input_in_kilowatt_stand_for_the_single_compressor(settings) -> None:
+    data, src, clock = editable(settings, "Vitocal250A_TwoCircuits.json")
+    compressor = by_series(src.poll())["hp_compressor", (("compressor", "0"),)]
+    assert (compressor["heat_production"], compressor["power_consumption"]) == (0.0, 0.0)  # idle, "kilowatt"
+    set_feature(data, "heating.heat.production.current", "2026-09-29T08:00:00.000Z", value=4.2)
+    set_feature(data, "heating.power.consumption.current", "2026-09-29T08:00:00.000Z", value=1.05)
+    clock.advance(src.poll_seconds)
+    running = by_series(src.poll())["hp_compressor", (("compressor", "0"),)]
+    assert (running["heat_production"], running["power_consumption"]) == (4200.0, 1050.0)  # watt
+
+
+def test_whole_unit_power_is_not_copied_to_each_of_two_compressors(settings) -> None:
+    data = dump("Vitocal250A_TwoCircuits.json")
+    features = data["data"]
+    features[[f["feature"] for f in features].index("heating.compressors")]["properties"]["enabled"]["value"] = [
+        "0",
+        "1",
+    ]
+    features.append(
+        {
+            **features[[f["feature"] for f in features].index("heating.compressors.0")],
+            "feature": "heating.compressors.1",
+        }
+    )
+    points, src = poll_dump(settings, "Vitocal250A_TwoCircuits.json", data)
+    assert not [p for p in points if p.measurement == "hp_compressor" and dict(p.fields).keys() & {"heat_production"}]
+    assert "compressor.power_consumption" not in src.support[DEVICE].supported
+
+
+def test_per_compressor_output_wins_over_the_whole_unit_figure(settings) -> None:
+    data = dump("Vitocal250A_TwoCircuits.json")
+    data["data"].append(
+        {
+            "feature": "heating.compressors.0.heat.production.current",
+            "isEnabled": True,
+            "properties": {"value": {"type": "number", "unit": "watt", "value": 3100}},
+            "timestamp": "2026-09-29T07:30:00.000Z",
+        }
+    )
+    series = by_series(poll_dump(settings, "Vitocal250A_TwoCircuits.json", data)[0])
+    assert series["hp_compressor", (("compressor", "0"),)]["heat_production"] == 3100.0

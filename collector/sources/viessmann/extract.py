@@ -151,7 +151,8 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
     parts = components(device)
     done: set[tuple[str, str | None]] = set()
     for metric in METRICS:
-        for component_id, component in parts.get(metric.component, []):
+        found = parts.get(metric.component, [])
+        for component_id, component in found if len(found) == 1 or not metric.single else ():
             if (metric.name, component_id) in done:
                 continue  # an earlier alternative feature already gave this metric
             try:
@@ -281,8 +282,9 @@ def enabled(device: Any, name: str) -> bool:
 
 def _read(metric: Metric, device: Any, component: Any, component_id: str | None) -> tuple[FieldValue, datetime]:
     name = metric.feature.format(id=component_id)
-    if metric.unless is not None and enabled(device, metric.unless):
-        raise PyViCareNotSupportedFeatureError(f"{name}: {metric.unless} is the source")
+    unless = metric.unless.format(id=component_id) if metric.unless is not None else None
+    if unless is not None and enabled(device, unless):
+        raise PyViCareNotSupportedFeatureError(f"{name}: {unless} is the source")
     feature = device.getProperty(name)
     if not feature.get("isEnabled", True):
         raise PyViCareNotSupportedFeatureError(name)

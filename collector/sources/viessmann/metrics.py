@@ -64,7 +64,8 @@ class Metric:
     tags: tuple[tuple[str, str], ...] = ()
     getter: str | None = None
     index: int | None = None  # element of an array property (day[0] = today)
-    unless: str | None = None  # skip the row when this feature is present and enabled
+    unless: str | None = None  # skip the row when this feature ({id}: of the component) is present and enabled
+    single: bool = False  # a whole-unit feature read as the component's: only when the unit has exactly one
     sentinels: tuple[float, ...] = ()  # values meaning "not active": never written
 
 
@@ -257,6 +258,20 @@ METRICS: tuple[Metric, ...] = (
         component=_K,
     ),
     _row(HP_COMPRESSOR, "rated_power", _COMPRESSOR + ".power", getter="getPower", component=_K),
+    # whole-unit figures of models without the per-compressor ones (250-A with two circuits): they are the
+    # compressor's only on a single-compressor unit, never split or copied across two
+    *(
+        Metric(
+            f"compressor.{field}",
+            HP_COMPRESSOR.name,
+            field,
+            f"heating.{kind}.current",
+            component=_K,
+            unless=f"{_COMPRESSOR}.{kind}.current",
+            single=True,
+        )
+        for field, kind in (("heat_production", "heat.production"), ("power_consumption", "power.consumption"))
+    ),
     # --- inverter ------------------------------------------------------------------------------------
     _row(HP_INVERTER, "power", "heating.inverters.{id}.sensors.power.output", getter="getPower", component=_I),
     _row(HP_INVERTER, "current", "heating.inverters.{id}.sensors.power.current", getter="getCurrent", component=_I),
