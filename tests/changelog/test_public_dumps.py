@@ -95,3 +95,14 @@ def test_two_circuits_each_with_their_own_baseline(make_tracker: Maker) -> None:
     tracker.observe("0", features, T0)
     set_value(features, "heating.circuits.1.heating.curve", "slope", 0.4)
     assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["Heating curve slope (circuit 1): 0.3 → 0.4"]
+
+
+def test_legacy_dhw_hysteresis_without_switch_values_is_tracked(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(public("Vitocal222S"))
+    assert snapshot["dhw/hysteresis"] == 2.5  # only "value": no switchOnValue/switchOffValue on this unit
+    assert "dhw/hysteresis" not in build_snapshot(public("Vitocal250A_TwoCircuits"))  # value mirrors switch-on
+    tracker = make_tracker()
+    features = public("Vitocal222S")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.dhw.temperature.hysteresis", "value", 4)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 2.5 K → 4 K"]

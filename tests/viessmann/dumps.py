@@ -35,6 +35,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal262A.json": ("E3_Vitocal_16", E3),
     "Vitocal200.json": ("Vitocal200", LEGACY),
     "Vitocal250A_TwoCircuits.json": ("E3_Vitocal_17", E3),  # its own "device" block
+    "Vitocal222S.json": ("Vitocal222S", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -199,6 +199,30 @@ EXTRACTED_PUBLIC = {
             )
         ),
     },
+    "Vitocal222S.json": {
+        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        "circuit.target_temperature",
+        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        "dhw.active",
+        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "dhw_pump")),
+        *(
+            f"temperature.{sensor}"
+            for sensor in (
+                "circuit_supply",
+                "circuit_target_supply",
+                "dhw",
+                "dhw_hysteresis",
+                "dhw_target",
+                "outside",
+                "primary_supply",
+                "return",
+                "room",
+                "secondary_return",
+                "secondary_supply",
+            )
+        ),
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -395,3 +419,28 @@ def test_per_compressor_output_wins_over_the_whole_unit_figure(settings) -> None
     )
     series = by_series(poll_dump(settings, "Vitocal250A_TwoCircuits.json", data)[0])
     assert series["hp_compressor", (("compressor", "0"),)]["heat_production"] == 3100.0
+
+
+def test_legacy_programs_and_statistics_without_unit_labels(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal222S.json")[0])
+    # 2021 API: program "normal" (not normalHeating), its set point and the statistics labelled ""
+    assert series["hp_circuit", (("circuit", "0"),)] == {
+        "operating_mode": "dhwAndHeatingCooling",
+        "program": "normal",
+        "target_temperature": 23.0,
+        "curve_slope": 0.0,
+        "curve_shift": -5.0,
+        "pump": 0,
+    }
+    assert series["hp_compressor", (("compressor", "0"),)] == {
+        "active": 0,
+        "phase": "off",
+        "starts": 1244,
+        "hours": 1191.3,
+        **{f"hours_load_class_{n}": hours for n, hours in enumerate((251.0, 337.0, 307.0, 240.0, 22.0), start=1)},
+    }
+    assert series["hp_temperature", (("circuit", "0"), ("sensor", "room"))] == {"value": 25.1}
+    assert series["hp_temperature", (("sensor", "dhw_hysteresis"),)] == {"value": 2.5}  # "" read as kelvin
+    # circuits 1 and 2 are switched off but report a flow set point of 0: neither is written
+    circuits = {dict(tags).get("circuit") for (_, tags) in series} - {None}
+    assert circuits == {"0"}
