@@ -223,6 +223,23 @@ EXTRACTED_PUBLIC = {
             )
         ),
     },
+    "Vitocal262A_T2H-R290.json": {
+        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
+        "compressor.heat_production",  # heating.heat.production.current, kilowatt
+        "compressor.power_consumption",  # heating.power.consumption.current, kilowatt
+        "dhw.active",
+        "dhw.operating_mode",
+        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # heating: 0, not written
+        *(
+            f"energy.{kind}.{usage}.{f}"
+            for kind, usage in (("electric", "dhw"), ("heat", "dhw"), ("heat", "heating"))
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        "heating_rod.active",
+        "refrigerant.evaporator_liquid_temperature",
+        *(f"temperature.{sensor}" for sensor in ("dhw", "dhw_hysteresis", "dhw_target", "primary_supply")),
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -444,3 +461,27 @@ def test_legacy_programs_and_statistics_without_unit_labels(settings) -> None:
     # circuits 1 and 2 are switched off but report a flow set point of 0: neither is written
     circuits = {dict(tags).get("circuit") for (_, tags) in series} - {None}
     assert circuits == {"0"}
+
+
+def test_dhw_heat_pump_with_its_own_role_is_read_with_its_whole_unit_power(settings) -> None:
+    # roles say "type:dhwHeatpump" (not "type:heatpump"): the model id E3_Vitocal_262_02 makes it a heat pump
+    data, src, clock = editable(settings, "Vitocal262A_T2H-R290.json")
+    series = by_series(src.poll())
+    assert series["hp_compressor", (("compressor", "0"),)] == {
+        "active": 0,
+        "phase": "off",
+        "starts": 330,
+        "hours": 1256.0,
+        "heat_production": 0.0,
+        "power_consumption": 0.0,
+    }
+    assert series["hp_efficiency", (("kind", "spf"), ("usage", "dhw"))] == {"value": 2.8}
+    assert ("hp_efficiency", (("kind", "spf"), ("usage", "heating"))) not in series  # 0: a DHW-only unit
+    heat = series["hp_energy_summary", (("kind", "heat"), ("usage", "dhw"))]
+    electric = series["hp_energy_summary", (("kind", "electric"), ("usage", "dhw"))]
+    assert (heat["current_year"], electric["current_year"]) == (1276.0, 438.1)
+    set_feature(data, "heating.heat.production.current", "2026-07-19T13:00:00.000Z", value=1.9)
+    set_feature(data, "heating.power.consumption.current", "2026-07-19T13:00:00.000Z", value=0.52)
+    clock.advance(src.poll_seconds)
+    running = by_series(src.poll())["hp_compressor", (("compressor", "0"),)]
+    assert running == {"heat_production": 1900.0, "power_consumption": 520.0}
