@@ -37,6 +37,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal250A_TwoCircuits.json": ("E3_Vitocal_17", E3),  # its own "device" block
     "Vitocal222S.json": ("Vitocal222S", LEGACY),
     "Vitocal262A_T2H-R290.json": ("E3_Vitocal_262_02", ["type:dhwHeatpump", "type:E3"]),  # a DHW heat pump
+    "Vitocal252.json": ("E3_Vitocal_16", E3),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -240,6 +240,35 @@ EXTRACTED_PUBLIC = {
         "refrigerant.evaporator_liquid_temperature",
         *(f"temperature.{sensor}" for sensor in ("dhw", "dhw_hysteresis", "dhw_target", "primary_supply")),
     },
+    "Vitocal252.json": {
+        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        "circuit.target_temperature",
+        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
+        "dhw.active",
+        "dhw.operating_mode",
+        *(
+            f"energy.electric.{usage}.{f}"
+            for usage in ("heating", "dhw")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        "hydraulics.volumetric_flow",
+        *(
+            f"temperature.{sensor}"
+            for sensor in (
+                "buffer",
+                "circuit_supply",
+                "dhw",
+                "dhw_hysteresis",
+                "dhw_target",
+                "outside",
+                "primary_supply",
+                "return",
+                "secondary_supply",
+                "supply",
+            )
+        ),
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -485,3 +514,15 @@ def test_dhw_heat_pump_with_its_own_role_is_read_with_its_whole_unit_power(setti
     clock.advance(src.poll_seconds)
     running = by_series(src.poll())["hp_compressor", (("compressor", "0"),)]
     assert running == {"heat_production": 1900.0, "power_consumption": 520.0}
+
+
+def test_electric_counters_without_float_noise_and_no_heat_data(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal252.json")[0])
+    dhw = series["hp_energy_summary", (("kind", "electric"), ("usage", "dhw"))]
+    total = series["hp_energy_summary", (("kind", "electric"), ("usage", "total"))]
+    assert (dhw["current_year"], total["current_year"]) == (604.3, 2608.0)  # 604.3000000000001, 2607.9999999999995
+    assert series["hp_energy_summary", (("kind", "electric"), ("usage", "heating"))]["current_year"] == 2003.7
+    # 2024 firmware: no heat production, no SPF, and the flow set point feature is switched off
+    assert not [key for key in series if key[0] == "hp_efficiency" or dict(key[1]).get("kind") == "heat"]
+    assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))) not in series
+    assert series["hp_errors", ()] == {"count": 0}  # device.messages.errors.raw: an empty list
