@@ -38,6 +38,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal222S.json": ("Vitocal222S", LEGACY),
     "Vitocal262A_T2H-R290.json": ("E3_Vitocal_262_02", ["type:dhwHeatpump", "type:E3"]),  # a DHW heat pump
     "Vitocal252.json": ("E3_Vitocal_16", E3),
+    "Vitocal222SI_Invisible.json": ("E3_Vitocal_16", E3),  # no device block; productFamily B_00061_VC250
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -269,6 +269,43 @@ EXTRACTED_PUBLIC = {
             )
         ),
     },
+    "Vitocal222SI_Invisible.json": {
+        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *(f"compressor.{f}" for f in ("active", "hours", "phase", "speed", "starts")),
+        "compressor.heat_production",
+        "compressor.power_consumption",
+        "dhw.active",
+        "dhw.operating_mode",
+        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # all 0: written as none
+        *(
+            f"energy.{kind}.{usage}.{f}"
+            for kind in ("electric", "heat")
+            for usage in ("heating", "dhw", "cooling")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        *(
+            f"energy.heating_rod.{usage}.{f}"
+            for usage in ("heating", "dhw")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"heating_rod.{f}" for f in ("energy_day", "energy_year", "hours", "power", "starts")),
+        *(f"hydraulics.{f}" for f in ("defrost", "fan_0_speed", "supply_pressure", "volumetric_flow")),
+        *(
+            f"temperature.{sensor}"
+            for sensor in (
+                "circuit_supply",
+                "dhw",
+                "dhw_hysteresis",
+                "dhw_target",
+                "outside",
+                "primary_supply",
+                "return",
+                "secondary_supply",
+                "supply",
+            )
+        ),
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -453,8 +490,9 @@ def test_whole_unit_power_is_not_copied_to_each_of_two_compressors(settings) -> 
     assert "compressor.power_consumption" not in src.support[DEVICE].supported
 
 
-def test_per_compressor_output_wins_over_the_whole_unit_figure(settings) -> None:
+def test_per_compressor_output_stands_in_when_no_whole_unit_figure_exists(settings) -> None:
     data = dump("Vitocal250A_TwoCircuits.json")
+    data["data"] = [f for f in data["data"] if f["feature"] != "heating.heat.production.current"]
     data["data"].append(
         {
             "feature": "heating.compressors.0.heat.production.current",
@@ -526,3 +564,17 @@ def test_electric_counters_without_float_noise_and_no_heat_data(settings) -> Non
     assert not [key for key in series if key[0] == "hp_efficiency" or dict(key[1]).get("kind") == "heat"]
     assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))) not in series
     assert series["hp_errors", ()] == {"count": 0}  # device.messages.errors.raw: an empty list
+
+
+def test_split_unit_speed_label_and_mislabelled_compressor_power(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal222SI_Invisible.json")[0])
+    compressor = series["hp_compressor", (("compressor", "0"),)]
+    assert compressor["speed"] == 0.0  # labelled "rotations/second", not "revolutionsPerSecond"
+    # heating.compressors.0.power.consumption.current says 0.013 "watt" at 17:01:48.578, the very reading of
+    # heating.power.consumption.current (0.013 "kilowatt", same timestamp): 13 W of standby, not 13 mW
+    assert (compressor["power_consumption"], compressor["heat_production"]) == (13.0, 0.0)
+    # heat from arrays and summaries: DHW 51.3 kWh this year against 11.6 kWh of electricity
+    assert series["hp_energy_summary", (("kind", "heat"), ("usage", "dhw"))]["current_year"] == 51.3
+    assert series["hp_energy_summary", (("kind", "electric"), ("usage", "dhw"))]["current_year"] == 11.6
+    assert series["hp_circuit", (("circuit", "0"),)]["program"] == "standby"  # no room set point in standby
+    assert "target_temperature" not in series["hp_circuit", (("circuit", "0"),)]

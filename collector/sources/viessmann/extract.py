@@ -282,9 +282,8 @@ def enabled(device: Any, name: str) -> bool:
 
 def _read(metric: Metric, device: Any, component: Any, component_id: str | None) -> tuple[FieldValue, datetime]:
     name = metric.feature.format(id=component_id)
-    unless = metric.unless.format(id=component_id) if metric.unless is not None else None
-    if unless is not None and enabled(device, unless):
-        raise PyViCareNotSupportedFeatureError(f"{name}: {unless} is the source")
+    if metric.unless is not None and enabled(device, metric.unless):
+        raise PyViCareNotSupportedFeatureError(f"{name}: {metric.unless} is the source")
     feature = device.getProperty(name)
     if not feature.get("isEnabled", True):
         raise PyViCareNotSupportedFeatureError(name)

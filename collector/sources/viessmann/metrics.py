@@ -64,7 +64,7 @@ class Metric:
     tags: tuple[tuple[str, str], ...] = ()
     getter: str | None = None
     index: int | None = None  # element of an array property (day[0] = today)
-    unless: str | None = None  # skip the row when this feature ({id}: of the component) is present and enabled
+    unless: str | None = None  # skip the row when this feature is present and enabled
     single: bool = False  # a whole-unit feature read as the component's: only when the unit has exactly one
     sentinels: tuple[float, ...] = ()  # values meaning "not active": never written
 
@@ -87,6 +87,7 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("hour", "h"): 1.0,
     ("seconds", "h"): 1 / 3600,
     ("revolutionsPerSecond", "rothz"): 1.0,
+    ("rotations/second", "rothz"): 1.0,  # the 222-S's compressor speed
     ("percent", "percent"): 1.0,
     ("bar", "pressurebar"): 1.0,
 }
@@ -243,6 +244,13 @@ METRICS: tuple[Metric, ...] = (
         for n, word in enumerate(_LOAD_CLASSES, start=1)
         for suffix in (".statistics", ".statistics.load")
     ),
+    # Whole-unit figures first, on a single-compressor unit only (never copied to each of two): their
+    # "kilowatt" label holds across the 250-A, 262-A and 222-S dumps, while the 222-S labels its per-compressor
+    # power "watt" with the very same reading (0.013 at the same timestamp as the whole unit's 0.013 kW).
+    *(
+        Metric(f"compressor.{field}", HP_COMPRESSOR.name, field, f"heating.{kind}.current", component=_K, single=True)
+        for field, kind in (("heat_production", "heat.production"), ("power_consumption", "power.consumption"))
+    ),
     _row(
         HP_COMPRESSOR,
         "heat_production",
@@ -258,20 +266,6 @@ METRICS: tuple[Metric, ...] = (
         component=_K,
     ),
     _row(HP_COMPRESSOR, "rated_power", _COMPRESSOR + ".power", getter="getPower", component=_K),
-    # whole-unit figures of models without the per-compressor ones (250-A with two circuits): they are the
-    # compressor's only on a single-compressor unit, never split or copied across two
-    *(
-        Metric(
-            f"compressor.{field}",
-            HP_COMPRESSOR.name,
-            field,
-            f"heating.{kind}.current",
-            component=_K,
-            unless=f"{_COMPRESSOR}.{kind}.current",
-            single=True,
-        )
-        for field, kind in (("heat_production", "heat.production"), ("power_consumption", "power.consumption"))
-    ),
     # --- inverter ------------------------------------------------------------------------------------
     _row(HP_INVERTER, "power", "heating.inverters.{id}.sensors.power.output", getter="getPower", component=_I),
     _row(HP_INVERTER, "current", "heating.inverters.{id}.sensors.power.current", getter="getCurrent", component=_I),
