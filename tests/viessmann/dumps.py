@@ -39,6 +39,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal262A_T2H-R290.json": ("E3_Vitocal_262_02", ["type:dhwHeatpump", "type:E3"]),  # a DHW heat pump
     "Vitocal252.json": ("E3_Vitocal_16", E3),
     "Vitocal222SI_Invisible.json": ("E3_Vitocal_16", E3),  # no device block; productFamily B_00061_VC250
+    "Vitocal300G.json": ("Vitocal300G", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -70,6 +70,7 @@ UNLABELLED = {
     **{f"compressor.hours_load_class_{n}": "h" for n in range(1, 6)},
     "burner.hours": "h",
 }
+_ONE_UNIT = frozenset({"celsius", "kelvin"})  # schema units a value without any label can only be in
 _FLAGS = {"on": 1, "off": 0, "true": 1, "false": 0, "active": 1, "inactive": 0}
 
 Tags = tuple[tuple[str, str], ...]
@@ -297,10 +298,16 @@ def _read(metric: Metric, device: Any, component: Any, component_id: str | None)
         at = feature_time(feature)
     except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise Rejected("timestamp", f"{metric.name}: unusable feature timestamp ({type(error).__name__})") from error
-    value = _convert(metric, raw, prop.get("unit"), name)
+    value = _convert(metric, raw, prop.get("unit", _feature_unit(feature)), name)
     if value in metric.sentinels:
         raise Sentinel(f"{metric.name}: {value!r} means not active")
     return value, at
+
+
+def _feature_unit(feature: dict[str, Any]) -> Any:
+    """The 2021 API states a sensor's unit once per feature (``properties.unit.value``), not on the value."""
+    label = feature["properties"].get("unit")
+    return label.get("value") if isinstance(label, dict) else None
 
 
 def _convert(metric: Metric, raw: Any, unit: Any, feature: str) -> FieldValue:
@@ -318,8 +325,8 @@ def _convert(metric: Metric, raw: Any, unit: Any, feature: str) -> FieldValue:
             raise Rejected("malformed", f"{metric.name}: {raw!r} is not a count")
         return int(check(metric.measurement, metric.field, value, metric.name))
     target = schema.unit_of(metric.measurement, metric.field)
-    if unit is None:  # no label at all is off the API's schema: only dimensionless values pass
-        unit = "none"
+    if unit is None:  # no label at all (2021 responses): temperatures have one unit in this API, runtimes do not
+        unit = target if target in _ONE_UNIT else "none"
     elif unit == "":
         unit = UNLABELLED.get(metric.name, "none")
     if not isinstance(unit, str):

@@ -350,6 +350,7 @@ METRICS: tuple[Metric, ...] = (
         getter="getDomesticHotWaterActiveOperatingMode",
     ),
     _row(HP_DHW, "active", "heating.dhw", "status", Read.FLAG, "getDomesticHotWaterActive"),
+    _row(HP_DHW, "active", "heating.dhw", "active", Read.FLAG),  # 2021 firmware (300-G) has no "status"
     # --- energy: electric (device-metered), heat produced (raw, PyViCare #801), gas, heating rod ------------
     *(
         row
