@@ -290,7 +290,7 @@ EXTRACTED_PUBLIC = {
             for usage in ("heating", "dhw")
             for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
         ),
-        *(f"heating_rod.{f}" for f in ("energy_day", "energy_year", "hours", "power", "starts")),
+        *(f"heating_rod.{f}" for f in ("active", "energy_day", "energy_year", "hours", "power", "starts")),
         *(f"hydraulics.{f}" for f in ("defrost", "fan_0_speed", "supply_pressure", "volumetric_flow")),
         *(
             f"temperature.{sensor}"
@@ -336,6 +336,7 @@ EXTRACTED_PUBLIC = {
         *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
         "dhw.active",
         *(f"efficiency.cop.{usage}" for usage in ("cooling", "dhw", "heating", "total")),
+        "heating_rod.active",  # heating.heatingRod.status "overall"
         "heating_rod.hours_level_1",
         "heating_rod.hours_level_2",
         *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "primary_pump_speed")),
@@ -684,7 +685,8 @@ def test_333g_with_ventilation_unit(settings) -> None:
     cop = {dict(tags)["usage"]: f["value"] for (m, tags), f in series.items() if m == "hp_efficiency"}
     assert cop == {"heating": 5.4, "dhw": 4.8, "total": 5.3}  # heating.cop.cooling is 0: no cooling yet
     # heating.heatingRod.runtime counts seconds: 815476 s and 614313 s
-    assert series["hp_heating_rod", ()] == {"hours_level_1": 226.521111, "hours_level_2": 170.6425}
+    # heating.heatingRod.status says overall false (no heating.heatingRod "active" on this model)
+    assert series["hp_heating_rod", ()] == {"active": 0, "hours_level_1": 226.521111, "hours_level_2": 170.6425}
     # both circuits enabled, both report a flow set point of 0 °C (standby): a sentinel, not written
     for circuit in ("0", "1"):
         assert ("hp_temperature", (("circuit", circuit), ("sensor", "circuit_target_supply"))) not in series
@@ -704,3 +706,9 @@ def test_333g_with_ventilation_unit(settings) -> None:
     vent = {f for f in coverage.ignored if f.startswith("ventilation.")}
     assert len(vent) == 6 and not any(f.startswith("ventilation.") for f in [*coverage.mapped, *coverage.unknown])
     assert not src.support[DEVICE].problems
+
+
+def test_heating_rod_on_from_its_status_feature(settings) -> None:
+    data = dump("Vitocal333G_Vitovent300F.json")
+    set_feature(data, "heating.heatingRod.status", "2025-11-05T07:40:00.000Z", overall=True, level1=True)
+    assert by_series(poll_dump(settings, "Vitocal333G_Vitovent300F.json", data)[0])["hp_heating_rod", ()]["active"] == 1

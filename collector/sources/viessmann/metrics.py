@@ -385,6 +385,7 @@ METRICS: tuple[Metric, ...] = (
     _efficiency("cop", "cooling", "heating.cop.cooling", "getCoefficientOfPerformanceCooling"),
     # --- heating rod -------------------------------------------------------------------------------------
     _row(HP_HEATING_ROD, "active", "heating.heatingRod", "active", Read.FLAG),
+    _row(HP_HEATING_ROD, "active", "heating.heatingRod.status", "overall", Read.FLAG),  # 222-S split, 333-G
     _row(HP_HEATING_ROD, "starts", "heating.heatingRod.statistics", "starts", Read.COUNT, "getHeatingRodStarts"),
     _row(HP_HEATING_ROD, "hours", "heating.heatingRod.statistics", "hours"),  # getter truncates to int
     _row(HP_HEATING_ROD, "hours_level_1", "heating.heatingRod.runtime", "levelOne"),
