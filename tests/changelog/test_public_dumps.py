@@ -106,3 +106,26 @@ def test_legacy_dhw_hysteresis_without_switch_values_is_tracked(make_tracker: Ma
     tracker.observe("0", features, T0)
     set_value(features, "heating.dhw.temperature.hysteresis", "value", 4)
     assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 2.5 K → 4 K"]
+
+
+def test_three_circuits_one_in_standby(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(public("Vitocal300G_CU401B_ThreeCircuits"))
+    assert circuits(snapshot) == ["circuit.0", "circuit.1", "circuit.2"]
+    per_circuit = {
+        c: tuple(snapshot[f"circuit.{c}/{key}"] for key in ("mode", "curve_slope", "setpoint_normal", "supply_max"))
+        for c in "012"
+    }
+    assert per_circuit == {
+        "0": ("dhwAndHeating", 0.7, 24, 60),
+        "1": ("standby", 0.6, 21, 45),
+        "2": ("dhwAndHeating", 0.5, 26, 40),
+    }
+    tracker = make_tracker()
+    features = public("Vitocal300G_CU401B_ThreeCircuits")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.circuits.1.operating.modes.active", "value", "dhwAndHeating")
+    set_value(features, "heating.circuits.2.temperature.levels", "max", 45)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == [
+        "Operating mode (circuit 1): standby → dhwAndHeating",
+        "Maximum supply temperature (circuit 2): 40 °C → 45 °C",
+    ]

@@ -41,6 +41,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal222SI_Invisible.json": ("E3_Vitocal_16", E3),  # no device block; productFamily B_00061_VC250
     "Vitocal300G.json": ("Vitocal300G", LEGACY),
     "Vitocal333G_Vitovent300F.json": ("Vitocal333G", LEGACY),
+    "Vitocal300G_CU401B_ThreeCircuits.json": ("CU401B_G", LEGACY),  # device 0 of its gateway.devices list
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -371,6 +371,46 @@ EXTRACTED_PUBLIC = {
             )
         ),
     },
+    "Vitocal300G_CU401B_ThreeCircuits.json": {  # three circuits, compressor running
+        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        "circuit.target_temperature",
+        *(f"compressor.{f}" for f in ("active", "hours", "modulation", "phase", "rated_power", "starts")),
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        "dhw.active",
+        *(f"efficiency.cop.{usage}" for usage in ("cooling", "dhw", "heating", "total")),
+        "heating_rod.hours_level_1",
+        "heating_rod.hours_level_2",
+        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "primary_pump_speed")),
+        *(
+            f"refrigerant.{f}"
+            for f in (
+                "compressor_inlet_pressure",
+                "compressor_inlet_temperature",
+                "compressor_outlet_temperature",
+                "compressor_overheat",
+                "evaporator_liquid_temperature",
+                "hot_gas_pressure",
+                "hot_gas_temperature",
+                "suction_gas_pressure",
+            )
+        ),
+        *(
+            f"temperature.{sensor}"
+            for sensor in (
+                "buffer",
+                "circuit_supply",
+                "circuit_target_supply",
+                "dhw",
+                "dhw_hysteresis",
+                "dhw_target",
+                "outside",
+                "primary_return",
+                "primary_supply",
+                "return",
+                "secondary_supply",
+            )
+        ),
+    },
 }
 # Metrics a dump carries but the collector refuses, with the reason in the coverage report: hours without a unit
 # label (the API reports runtimes in hours or seconds, so there is no safe assumption)
@@ -712,3 +752,28 @@ def test_heating_rod_on_from_its_status_feature(settings) -> None:
     data = dump("Vitocal333G_Vitovent300F.json")
     set_feature(data, "heating.heatingRod.status", "2025-11-05T07:40:00.000Z", overall=True, level1=True)
     assert by_series(poll_dump(settings, "Vitocal333G_Vitovent300F.json", data)[0])["hp_heating_rod", ()]["active"] == 1
+
+
+def test_three_circuits_with_one_in_standby(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal300G_CU401B_ThreeCircuits.json")[0])
+    circuits = {dict(tags)["circuit"]: f for (m, tags), f in series.items() if m == "hp_circuit"}
+    assert {c: (f["operating_mode"], f["program"], f["curve_slope"], f["pump"]) for c, f in circuits.items()} == {
+        "0": ("dhwAndHeating", "normal", 0.7, 1),  # "Heizkörper", curve shift +2
+        "1": ("standby", "standby", 0.6, 0),  # unnamed, switched to standby
+        "2": ("dhwAndHeating", "normal", 0.5, 1),  # "Fußbodenheizung"
+    }
+    assert (circuits["0"]["target_temperature"], circuits["2"]["target_temperature"]) == (24.0, 26.0)
+    assert "target_temperature" not in circuits["1"]  # no room set point in standby
+    target_supply = {
+        dict(tags)["circuit"]: f["value"]
+        for (m, tags), f in series.items()
+        if m == "hp_temperature" and dict(tags)["sensor"] == "circuit_target_supply"
+    }
+    assert target_supply == {"0": 37.1, "2": 34.6}  # circuit 1 (standby) reports 0: a sentinel
+    # only circuit 2 has a supply sensor (35 °C); circuits 0 and 1 say notConnected
+    assert series["hp_temperature", (("circuit", "2"), ("sensor", "circuit_supply"))] == {"value": 35.0}
+    assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_supply"))) not in series
+    compressor = series["hp_compressor", (("compressor", "0"),)]
+    assert (compressor["active"], compressor["phase"], compressor["modulation"]) == (1, "heating", 51.0)
+    assert series["hp_hydraulics", ()]["primary_pump_speed"] == 70.0  # heating.primaryCircuit.sensors.rotation, %
+    assert series["hp_heating_rod", ()] == {"hours_level_1": 0.239722, "hours_level_2": 0.231389}  # 863 s, 833 s
