@@ -310,7 +310,8 @@ HP_ENERGY_SUMMARY = MeasurementSpec(
     "Device-reported energy summaries: kind=electric (consumption), heat (production), heating_rod "
     "(the heating rod's electricity) or gas (a hybrid's gas burner, kWh as the device reports it). Summary "
     "features give the period fields; a usage reported only as day/week/month/year arrays gives current_day, "
-    "current_week, current_month and current_year (element 0 of each array).",
+    "current_week, current_month and current_year (element 0 of each array). A one-compressor unit that reports "
+    "this week's energy only per compressor (heating.compressors.0.*.week, Vitocal 333-G) gives current_week alone.",
     {TAG_KIND: ("electric", "heat", "heating_rod", "gas"), TAG_USAGE: ("heating", "dhw", "cooling", "total")},
 )
 HP_EFFICIENCY = MeasurementSpec(

@@ -331,6 +331,8 @@ EXTRACTED_PUBLIC = {
     },
     "Vitocal333G_Vitovent300F.json": {  # the heat-pump part; the Vitovent 300-F features are left out
         *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *(f"energy.{kind}.current_week" for kind in ("electric.heating", "electric.dhw", "heat.heating", "heat.dhw")),
+        "energy.heat.cooling.current_week",  # no electric cooling week: the 333-G reports heat 0 kWh only
         *(f"compressor.{f}" for f in ("active", "heat_production", "hours", "phase", "power_consumption")),
         *(f"compressor.{f}" for f in ("rated_power", "starts")),
         *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
@@ -725,6 +727,20 @@ def test_333g_with_ventilation_unit(settings) -> None:
     cop = {dict(tags)["usage"]: f["value"] for (m, tags), f in series.items() if m == "hp_efficiency"}
     assert cop == {"heating": 5.4, "dhw": 4.8, "total": 5.3}  # heating.cop.cooling is 0: no cooling yet
     # heating.heatingRod.runtime counts seconds: 815476 s and 614313 s
+    # this week's energy, only per compressor (one compressor: the unit's): heat 36.2 + 10.7 kWh for 6.3 + 2.3 kWh
+    week = {
+        dict(tags)["kind"] + "." + dict(tags)["usage"]: f["current_week"]
+        for (m, tags), f in series.items()
+        if m == "hp_energy_summary"
+    }
+    assert week == {
+        "heat.heating": 36.2,
+        "heat.dhw": 10.7,
+        "heat.cooling": 0.0,
+        "electric.heating": 6.3,
+        "electric.dhw": 2.3,
+    }
+    assert all(len(f) == 1 for (m, _), f in series.items() if m == "hp_energy_summary")  # no other period
     # heating.heatingRod.status says overall false (no heating.heatingRod "active" on this model)
     assert series["hp_heating_rod", ()] == {"active": 0, "hours_level_1": 226.521111, "hours_level_2": 170.6425}
     # both circuits enabled, both report a flow set point of 0 °C (standby): a sentinel, not written
@@ -777,3 +793,14 @@ def test_three_circuits_with_one_in_standby(settings) -> None:
     assert (compressor["active"], compressor["phase"], compressor["modulation"]) == (1, "heating", 51.0)
     assert series["hp_hydraulics", ()]["primary_pump_speed"] == 70.0  # heating.primaryCircuit.sensors.rotation, %
     assert series["hp_heating_rod", ()] == {"hours_level_1": 0.239722, "hours_level_2": 0.231389}  # 863 s, 833 s
+
+
+def test_per_compressor_week_energy_is_not_the_units_with_two_compressors(settings) -> None:
+    data = dump("Vitocal333G_Vitovent300F.json")
+    features = data["data"]
+    names = [f["feature"] for f in features]
+    features[names.index("heating.compressors")]["properties"]["enabled"]["value"] = ["0", "1"]
+    features.append({**features[names.index("heating.compressors.0")], "feature": "heating.compressors.1"})
+    series = by_series(poll_dump(settings, "Vitocal333G_Vitovent300F.json", data)[0])
+    assert ("hp_compressor", (("compressor", "0"),)) in series
+    assert not any(m == "hp_energy_summary" for m, _ in series)  # compressor 0's week is not the unit's

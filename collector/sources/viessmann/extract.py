@@ -152,8 +152,9 @@ def read_device(device: Any, device_tag: str) -> DeviceReadout:
     parts = components(device)
     done: set[tuple[str, str | None]] = set()
     for metric in METRICS:
-        found = parts.get(metric.component, [])
-        for component_id, component in found if len(found) == 1 or not metric.single else ():
+        if metric.single and len(parts[Component.COMPRESSOR]) != 1:
+            continue  # a whole-unit figure is not any one of two compressors' (nor the sum of one)
+        for component_id, component in parts.get(metric.component, []):
             if (metric.name, component_id) in done:
                 continue  # an earlier alternative feature already gave this metric
             try:

@@ -65,7 +65,7 @@ class Metric:
     getter: str | None = None
     index: int | None = None  # element of an array property (day[0] = today)
     unless: str | None = None  # skip the row when this feature is present and enabled
-    single: bool = False  # a whole-unit feature read as the component's: only when the unit has exactly one
+    single: bool = False  # whole unit ↔ its compressor (either way): only on a unit with exactly one compressor
     sentinels: tuple[float, ...] = ()  # values meaning "not active": never written
 
 
@@ -366,6 +366,20 @@ METRICS: tuple[Metric, ...] = (
         for row in _energy(
             "heat", usage, f"heating.heat.production.summary.{usage}", f"heating.heat.production.{usage}"
         )
+    ),
+    # This week's heat and electricity per compressor (333-G: its only energy data), the unit's own on a
+    # one-compressor unit; after the whole-unit summaries and arrays, which win where both exist
+    *(
+        Metric(
+            f"energy.{kind}.{usage}.current_week",
+            HP_ENERGY_SUMMARY.name,
+            "current_week",
+            f"heating.compressors.0.{source}.{usage}.week",
+            tags=((TAG_KIND, kind), (TAG_USAGE, usage)),
+            single=True,
+        )
+        for kind, source in (("electric", "power.consumption"), ("heat", "heat.production"))
+        for usage in ("heating", "dhw", "cooling")
     ),
     *(
         row
