@@ -364,6 +364,7 @@ HP_REFRIGERANT = MeasurementSpec(
         _gauge("evaporator_liquid_temperature", "celsius", "Refrigerant liquid temperature at the evaporator."),
         _gauge("evaporator_overheat", "celsius", "Evaporator superheat (a difference, labelled celsius by the API)."),
         _gauge("condenser_liquid_temperature", "celsius", "Refrigerant liquid temperature at the condenser."),
+        _gauge("condenser_subcooling", "celsius", "Condenser subcooling (a difference, labelled celsius by the API)."),
         _gauge("economizer_liquid_temperature", "celsius", "Refrigerant liquid temperature at the economizer."),
         _gauge("inverter_temperature", "celsius", "Inverter power module temperature."),
         _gauge("hot_gas_temperature", "celsius", "Hot gas temperature (legacy brine units)."),

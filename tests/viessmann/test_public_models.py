@@ -348,6 +348,7 @@ EXTRACTED_PUBLIC = {
                 "compressor_inlet_pressure",
                 "compressor_inlet_temperature",
                 "compressor_outlet_temperature",
+                "condenser_subcooling",
                 "evaporator_liquid_temperature",
                 "evaporator_overheat",
                 "hot_gas_pressure",
@@ -753,6 +754,8 @@ def test_333g_with_ventilation_unit(settings) -> None:
     compressor = series["hp_compressor", (("compressor", "0"),)]
     assert (compressor["rated_power"], compressor["hours"], compressor["starts"]) == (8.0, 2394.4, 5067)
     assert series["hp_temperature", (("sensor", "dhw_hysteresis"),)] == {"value": 5.0}
+    # condenser subcooling -2.8 (heating.condensors.0.sensors.temperature.subcooling, "celsius": a difference)
+    assert series["hp_refrigerant", (("compressor", "0"),)]["condenser_subcooling"] == -2.8
     # the Vitovent 300-F on the same device (volume flow 257 m³/h, level three) is out of scope: nothing of it is
     # read, and the coverage report lists it as ignored on purpose, not as unknown
     data = dump("Vitocal333G_Vitovent300F.json")

@@ -279,6 +279,7 @@ METRICS: tuple[Metric, ...] = (
     _refrigerant("evaporator_liquid_temperature", "heating.evaporators.{id}.sensors.temperature.liquid"),
     _refrigerant("evaporator_overheat", "heating.evaporators.{id}.sensors.temperature.overheat"),
     _refrigerant("condenser_liquid_temperature", "heating.condensors.{id}.sensors.temperature.liquid"),
+    _refrigerant("condenser_subcooling", "heating.condensors.{id}.sensors.temperature.subcooling"),  # 333-G
     _refrigerant("economizer_liquid_temperature", "heating.economizers.{id}.sensors.temperature.liquid"),
     _refrigerant("inverter_temperature", "heating.inverters.{id}.sensors.temperature.powerModule"),
     _row(HP_REFRIGERANT, "hot_gas_temperature", "heating.sensors.temperature.hotGas", component=_K),
