@@ -15,6 +15,23 @@ from collector.sources.viessmann.metrics import METRICS
 from tests.viessmann.dumps import ALL_MODELS, DEVICE, PUBLIC, FakeClock, dump, manager, set_feature, source
 from tests.viessmann.test_models import NOW, by_series, poll_dump
 
+
+def _m(group: str, *names: str) -> set[str]:
+    """``group.name`` for each name: one line per metric group in the per-model sets below."""
+    return {f"{group}.{name}" for name in names}
+
+
+_CIRCUIT = _m("circuit", "curve_shift", "curve_slope", "operating_mode", "program", "pump")
+_LOAD_CLASSES = _m("compressor", *(f"hours_load_class_{n}" for n in range(1, 6)))
+_SUMMARY_PERIODS = ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+_ARRAY_PERIODS = ("current_day", "current_week", "current_month", "current_year")
+
+
+def _energy(*kind_usages: str, periods: tuple[str, ...] = _SUMMARY_PERIODS) -> set[str]:
+    """``energy.<kind>.<usage>.<period>`` for each ``kind.usage``: the summary periods unless told."""
+    return {f"energy.{kind_usage}.{period}" for kind_usage in kind_usages for period in periods}
+
+
 # Metrics extracted per model (the per-model table of the closing note); a change here is a visible decision.
 EXTRACTED_PUBLIC = {
     "Vitocaldens222F.json": {
@@ -131,288 +148,117 @@ EXTRACTED_PUBLIC = {
         "temperature.secondary_supply",
     },
     "Vitocal250A_TwoCircuits.json": {
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *_CIRCUIT,
         "circuit.target_temperature",
-        *(f"compressor.{f}" for f in ("active", "hours", "phase", "speed", "starts")),
+        *_m("compressor", "active", "hours", "phase", "speed", "starts"),
         "compressor.heat_production",  # heating.heat.production.current: whole unit, one compressor
         "compressor.power_consumption",  # heating.power.consumption.current
-        "dhw.active",
-        "dhw.operating_mode",
-        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # all 0: written as none
-        *(
-            f"energy.{kind}.{usage}.{f}"
-            for kind in ("electric", "heat")
-            for usage in ("heating", "dhw", "cooling")
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
-        *(
-            f"energy.heating_rod.{usage}.{f}"
-            for usage in ("heating", "dhw")
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"heating_rod.{f}" for f in ("active", "hours", "starts")),
-        *(
-            f"hydraulics.{f}"
-            for f in (
-                "circulation_pump",
-                "defrost",
-                "fan_0_speed",
-                "fan_1_speed",
-                "internal_pump_speed",
-                "secondary_valve_position",
-                "supply_pressure",
-                "valve_position",
-                "volumetric_flow",
-            )
-        ),
-        "inverter.current",
-        "inverter.power",
-        *(
-            f"refrigerant.{f}"
-            for f in (
-                "compressor_inlet_pressure",
-                "compressor_inlet_temperature",
-                "compressor_motor_temperature",
-                "compressor_oil_temperature",
-                "compressor_outlet_temperature",
-                "condenser_liquid_temperature",
-                "economizer_liquid_temperature",
-                "evaporator_liquid_temperature",
-                "evaporator_overheat",
-                "inverter_temperature",
-            )
-        ),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "buffer",
-                "circuit_supply",
-                "circuit_target_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_supply",
-                "return",
-                "secondary_supply",
-                "supply",
-            )
-        ),
+        *_m("dhw", "active", "operating_mode"),
+        *_m("efficiency.spf", "dhw", "heating", "total"),  # all 0: written as none
+        *_energy("electric.heating", "electric.dhw", "electric.cooling", "heat.heating", "heat.dhw", "heat.cooling"),
+        *_energy("heating_rod.heating", "heating_rod.dhw"),
+        *_energy("electric.total", periods=_ARRAY_PERIODS),
+        *_m("heating_rod", "active", "hours", "starts"),
+        *_m("hydraulics", "circulation_pump", "defrost", "fan_0_speed", "fan_1_speed", "internal_pump_speed"),
+        *_m("hydraulics", "secondary_valve_position", "supply_pressure", "valve_position", "volumetric_flow"),
+        *_m("inverter", "current", "power"),
+        *_m("refrigerant", "compressor_inlet_pressure", "compressor_inlet_temperature", "compressor_motor_temperature"),
+        *_m("refrigerant", "compressor_oil_temperature", "compressor_outlet_temperature", "inverter_temperature"),
+        *_m("refrigerant", "condenser_liquid_temperature", "economizer_liquid_temperature"),
+        *_m("refrigerant", "evaporator_liquid_temperature", "evaporator_overheat"),
+        *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
+        *_m("temperature", "outside", "primary_supply", "return", "secondary_supply", "supply"),
     },
     "Vitocal222S.json": {
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *_CIRCUIT,
         "circuit.target_temperature",
-        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
-        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        *_m("compressor", "active", "hours", "phase", "starts"),
+        *_LOAD_CLASSES,
         "dhw.active",
-        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "dhw_pump")),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "circuit_supply",
-                "circuit_target_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_supply",
-                "return",
-                "room",
-                "secondary_return",
-                "secondary_supply",
-            )
-        ),
+        *_m("hydraulics", "circulation_pump", "dhw_charging", "dhw_pump"),
+        *_m("temperature", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
+        *_m("temperature", "outside", "primary_supply", "return", "room", "secondary_return", "secondary_supply"),
     },
     "Vitocal262A_T2H-R290.json": {
-        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
+        *_m("compressor", "active", "hours", "phase", "starts"),
         "compressor.heat_production",  # heating.heat.production.current, kilowatt
         "compressor.power_consumption",  # heating.power.consumption.current, kilowatt
-        "dhw.active",
-        "dhw.operating_mode",
-        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # heating: 0, not written
-        *(
-            f"energy.{kind}.{usage}.{f}"
-            for kind, usage in (("electric", "dhw"), ("heat", "dhw"), ("heat", "heating"))
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        *_m("dhw", "active", "operating_mode"),
+        *_m("efficiency.spf", "dhw", "heating", "total"),  # heating: 0, not written
+        *_energy("electric.dhw", "heat.dhw", "heat.heating"),
+        *_energy("electric.total", periods=_ARRAY_PERIODS),
         "heating_rod.active",
         "refrigerant.evaporator_liquid_temperature",
-        *(f"temperature.{sensor}" for sensor in ("dhw", "dhw_hysteresis", "dhw_target", "primary_supply")),
+        *_m("temperature", "dhw", "dhw_hysteresis", "dhw_target", "primary_supply"),
     },
     "Vitocal252.json": {
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *_CIRCUIT,
         "circuit.target_temperature",
-        *(f"compressor.{f}" for f in ("active", "hours", "phase", "starts")),
-        "dhw.active",
-        "dhw.operating_mode",
-        *(
-            f"energy.electric.{usage}.{f}"
-            for usage in ("heating", "dhw")
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        *_m("compressor", "active", "hours", "phase", "starts"),
+        *_m("dhw", "active", "operating_mode"),
+        *_energy("electric.heating", "electric.dhw"),
+        *_energy("electric.total", periods=_ARRAY_PERIODS),
         "hydraulics.volumetric_flow",
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "buffer",
-                "circuit_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_supply",
-                "return",
-                "secondary_supply",
-                "supply",
-            )
-        ),
+        *_m("temperature", "buffer", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside"),
+        *_m("temperature", "primary_supply", "return", "secondary_supply", "supply"),
     },
     "Vitocal222SI_Invisible.json": {
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
-        *(f"compressor.{f}" for f in ("active", "hours", "phase", "speed", "starts")),
-        "compressor.heat_production",
-        "compressor.power_consumption",
-        "dhw.active",
-        "dhw.operating_mode",
-        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),  # all 0: written as none
-        *(
-            f"energy.{kind}.{usage}.{f}"
-            for kind in ("electric", "heat")
-            for usage in ("heating", "dhw", "cooling")
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
-        *(
-            f"energy.heating_rod.{usage}.{f}"
-            for usage in ("heating", "dhw")
-            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
-        ),
-        *(f"heating_rod.{f}" for f in ("active", "energy_day", "energy_year", "hours", "power", "starts")),
-        *(f"hydraulics.{f}" for f in ("defrost", "fan_0_speed", "supply_pressure", "volumetric_flow")),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "circuit_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_supply",
-                "return",
-                "secondary_supply",
-                "supply",
-            )
-        ),
+        *_CIRCUIT,
+        *_m("compressor", "active", "hours", "phase", "speed", "starts", "heat_production", "power_consumption"),
+        *_m("dhw", "active", "operating_mode"),
+        *_m("efficiency.spf", "dhw", "heating", "total"),  # all 0: written as none
+        *_energy("electric.heating", "electric.dhw", "electric.cooling", "heat.heating", "heat.dhw", "heat.cooling"),
+        *_energy("heating_rod.heating", "heating_rod.dhw"),
+        *_energy("electric.total", periods=_ARRAY_PERIODS),
+        *_m("heating_rod", "active", "energy_day", "energy_year", "hours", "power", "starts"),
+        *_m("hydraulics", "defrost", "fan_0_speed", "supply_pressure", "volumetric_flow"),
+        *_m("temperature", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside", "primary_supply"),
+        *_m("temperature", "return", "secondary_supply", "supply"),
     },
     "Vitocal300G.json": {  # 2021: no unit labels on values at all
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
-        "compressor.active",
-        "compressor.starts",
+        *_CIRCUIT,
+        *_m("compressor", "active", "starts"),
         "dhw.active",
-        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "dhw_pump")),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "circuit_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_return",
-                "primary_supply",
-                "return",
-                "secondary_return",
-                "secondary_supply",
-            )
-        ),
+        *_m("hydraulics", "circulation_pump", "dhw_charging", "dhw_pump"),
+        *_m("temperature", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside", "primary_return"),
+        *_m("temperature", "primary_supply", "return", "secondary_return", "secondary_supply"),
     },
     "Vitocal333G_Vitovent300F.json": {  # the heat-pump part; the Vitovent 300-F features are left out
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
-        *(f"energy.{kind}.current_week" for kind in ("electric.heating", "electric.dhw", "heat.heating", "heat.dhw")),
-        "energy.heat.cooling.current_week",  # no electric cooling week: the 333-G reports heat 0 kWh only
-        *(f"compressor.{f}" for f in ("active", "heat_production", "hours", "phase", "power_consumption")),
-        *(f"compressor.{f}" for f in ("rated_power", "starts")),
-        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        *_CIRCUIT,
+        *_m("compressor", "active", "heat_production", "hours", "phase", "power_consumption", "rated_power", "starts"),
+        *_LOAD_CLASSES,
         "dhw.active",
-        *(f"efficiency.cop.{usage}" for usage in ("cooling", "dhw", "heating", "total")),
-        "heating_rod.active",  # heating.heatingRod.status "overall"
-        "heating_rod.hours_level_1",
-        "heating_rod.hours_level_2",
-        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "primary_pump_speed")),
-        *(
-            f"refrigerant.{f}"
-            for f in (
-                "compressor_inlet_pressure",
-                "compressor_inlet_temperature",
-                "compressor_outlet_temperature",
-                "condenser_subcooling",
-                "evaporator_liquid_temperature",
-                "evaporator_overheat",
-                "hot_gas_pressure",
-                "hot_gas_temperature",
-                "suction_gas_pressure",
-            )
+        *_m("efficiency.cop", "cooling", "dhw", "heating", "total"),
+        # this week only, per compressor; no electric cooling week: the 333-G reports heat 0 kWh only
+        *_energy(
+            "electric.heating", "electric.dhw", "heat.heating", "heat.dhw", "heat.cooling", periods=("current_week",)
         ),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "buffer",
-                "circuit_supply",
-                "circuit_target_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_return",
-                "primary_supply",
-                "return",
-                "room",
-                "secondary_supply",
-            )
+        *_m("heating_rod", "active", "hours_level_1", "hours_level_2"),  # active: heating.heatingRod.status "overall"
+        *_m("hydraulics", "circulation_pump", "dhw_charging", "primary_pump_speed"),
+        *_m(
+            "refrigerant", "compressor_inlet_pressure", "compressor_inlet_temperature", "compressor_outlet_temperature"
         ),
+        *_m("refrigerant", "condenser_subcooling", "evaporator_liquid_temperature", "evaporator_overheat"),
+        *_m("refrigerant", "hot_gas_pressure", "hot_gas_temperature", "suction_gas_pressure"),
+        *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
+        *_m("temperature", "outside", "primary_return", "primary_supply", "return", "room", "secondary_supply"),
     },
     "Vitocal300G_CU401B_ThreeCircuits.json": {  # three circuits, compressor running
-        *(f"circuit.{f}" for f in ("curve_shift", "curve_slope", "operating_mode", "program", "pump")),
+        *_CIRCUIT,
         "circuit.target_temperature",
-        *(f"compressor.{f}" for f in ("active", "hours", "modulation", "phase", "rated_power", "starts")),
-        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        *_m("compressor", "active", "hours", "modulation", "phase", "rated_power", "starts"),
+        *_LOAD_CLASSES,
         "dhw.active",
-        *(f"efficiency.cop.{usage}" for usage in ("cooling", "dhw", "heating", "total")),
-        "heating_rod.hours_level_1",
-        "heating_rod.hours_level_2",
-        *(f"hydraulics.{f}" for f in ("circulation_pump", "dhw_charging", "primary_pump_speed")),
-        *(
-            f"refrigerant.{f}"
-            for f in (
-                "compressor_inlet_pressure",
-                "compressor_inlet_temperature",
-                "compressor_outlet_temperature",
-                "compressor_overheat",
-                "evaporator_liquid_temperature",
-                "hot_gas_pressure",
-                "hot_gas_temperature",
-                "suction_gas_pressure",
-            )
+        *_m("efficiency.cop", "cooling", "dhw", "heating", "total"),
+        *_m("heating_rod", "hours_level_1", "hours_level_2"),
+        *_m("hydraulics", "circulation_pump", "dhw_charging", "primary_pump_speed"),
+        *_m(
+            "refrigerant", "compressor_inlet_pressure", "compressor_inlet_temperature", "compressor_outlet_temperature"
         ),
-        *(
-            f"temperature.{sensor}"
-            for sensor in (
-                "buffer",
-                "circuit_supply",
-                "circuit_target_supply",
-                "dhw",
-                "dhw_hysteresis",
-                "dhw_target",
-                "outside",
-                "primary_return",
-                "primary_supply",
-                "return",
-                "secondary_supply",
-            )
-        ),
+        *_m("refrigerant", "compressor_overheat", "evaporator_liquid_temperature"),
+        *_m("refrigerant", "hot_gas_pressure", "hot_gas_temperature", "suction_gas_pressure"),
+        *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
+        *_m("temperature", "outside", "primary_return", "primary_supply", "return", "secondary_supply"),
     },
 }
 # Metrics a dump carries but the collector refuses, with the reason in the coverage report: hours without a unit
