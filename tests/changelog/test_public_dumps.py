@@ -80,3 +80,11 @@ def test_settings_newly_tracked_after_an_upgrade_are_not_changes(make_tracker: M
     set_value(features, "heating.circuits.0.cooling.hysteresis.switch", "switchOffValue", 1.5)
     texts = [c.text for c in tracker.observe("0", features, T0 + 120)]
     assert texts == ["Circuit cooling hysteresis switch-off (circuit 0): 2 K → 1.5 K"]
+
+
+def test_111s_dhw_cylinder_limit_from_the_deprecated_configuration_feature() -> None:
+    snapshot = build_snapshot(public("Vitocal111S"))
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 are disabled features
+    assert snapshot["dhw/cylinder_max"] == 50  # heating.configuration.dhw.temperature.dhwCylinder.max (deprecated)
+    assert (snapshot["dhw/target"], snapshot["dhw/target2"]) == (48, 50)
+    assert (snapshot["circuit.0/program"], snapshot["circuit.0/setpoint_eco"]) == ("eco", 20)

@@ -34,6 +34,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal151A.json": ("E3_Vitocal_16", E3),
     "Vitocal262A.json": ("E3_Vitocal_16", E3),
     "Vitocal200.json": ("Vitocal200", LEGACY),
+    "Vitocal111S.json": ("Vitocal111S", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -129,6 +129,32 @@ EXTRACTED_PUBLIC = {
         "temperature.room",
         "temperature.secondary_supply",
     },
+    "Vitocal111S.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "circuit.target_temperature",
+        "compressor.active",
+        "compressor.hours",
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.dhw_charging",
+        "hydraulics.dhw_pump",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.room",
+        "temperature.secondary_supply",
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -248,3 +274,21 @@ def test_unknown_unit_is_logged_once_with_its_feature(settings, caplog: pytest.L
     warnings = [r.getMessage() for r in caplog.records if "'minute'" in r.getMessage()]
     assert len(warnings) == 1
     assert "heating.compressors.0.statistics" in warnings[0] and "compressor.hours" in warnings[0]
+
+
+def test_111s_in_eco_reads_the_eco_set_point_and_no_flow_set_point_of_zero(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal111S.json")[0])
+    circuit = series["hp_circuit", (("circuit", "0"),)]
+    assert (circuit["program"], circuit["target_temperature"]) == ("eco", 20.0)  # eco 20 °C, not reduced's 19
+    assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))) not in series  # 0 °C
+    assert series["hp_temperature", (("circuit", "0"), ("sensor", "room"))] == {"value": 23.6}
+    # the deprecated hotWaterStorage sensor reports the same 47.6 °C as dhwCylinder: one value, from dhwCylinder
+    assert series["hp_temperature", (("sensor", "dhw"),)] == {"value": 47.6}
+    # heating.burners lists no burner (PyViCare still upgrades the device to Hybrid): no burner series
+    assert not [key for key in series if key[0] == "hp_burner"]
+    assert series["hp_compressor", (("compressor", "0"),)] == {
+        "active": 0,
+        "phase": "off",
+        "starts": 981,
+        "hours": 1563.6,
+    }
