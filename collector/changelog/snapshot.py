@@ -46,6 +46,7 @@ class Item:
     command: str = ""  # the set-command whose parameter constraints give the stepping
     default_step: float = 1  # when the response carries no such constraint
     states: tuple[str, str] = ("on", "off")  # texts for True / False
+    unless_prop: str = ""  # no key at all when the feature carries this property (a richer item reads it)
 
 
 def _group(entity: str, prefix: str, *items: Item) -> tuple[Item, ...]:
@@ -140,9 +141,13 @@ ITEMS: tuple[Item, ...] = (
         _text("mode", "DHW mode", "operating.modes.active", "value", "mode"),
         _dhw_temperature("target", "DHW target temperature", "temperature.main"),
         _dhw_temperature("target2", "DHW target temperature 2", "temperature.temp2"),
-        # ``value`` mirrors switchOnValue in every dump: reading both would report one edit twice.
+        # ``value`` mirrors switchOnValue wherever both exist: reading both would report one edit twice. Older
+        # firmware (2021 Vitocal 200-S, Vitocaldens 222-F) reports only ``value``, the one DHW hysteresis.
         _hysteresis("hysteresis_on", "DHW hysteresis switch-on", "switchOnValue"),
         _hysteresis("hysteresis_off", "DHW hysteresis switch-off", "switchOffValue"),
+        replace(
+            _hysteresis("hysteresis", "DHW hysteresis", "value"), command="setHysteresis", unless_prop="switchOnValue"
+        ),
         _flag("hygiene", "DHW hygiene function", "hygiene", "enabled", "hygiene"),
         *_schedule("schedule", "DHW schedule", "schedule"),
     ),
@@ -254,6 +259,8 @@ def _circuits_with_settings(by_name: Mapping[str, Mapping[str, Any]], known_circ
 def _read(item: Item, entity: str, feature: Mapping[str, Any]) -> dict[str, Value]:
     props = feature.get("properties") if feature.get("isEnabled") else None
     props = props if isinstance(props, Mapping) else {}
+    if item.unless_prop and item.unless_prop in props:
+        return {}
     raw = [_prop(props, name) for name in item.props]
     key = f"{entity}/{item.field}"
     if item.kind == "schedule":

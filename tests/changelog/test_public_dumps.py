@@ -88,3 +88,29 @@ def test_111s_dhw_cylinder_limit_from_the_deprecated_configuration_feature() -> 
     assert snapshot["dhw/cylinder_max"] == 50  # heating.configuration.dhw.temperature.dhwCylinder.max (deprecated)
     assert (snapshot["dhw/target"], snapshot["dhw/target2"]) == (48, 50)
     assert (snapshot["circuit.0/program"], snapshot["circuit.0/setpoint_eco"]) == ("eco", 20)
+
+
+def test_dhw_hysteresis_of_firmware_without_switch_on_and_off_values(make_tracker: Maker) -> None:
+    """The 2021 Vitocal 200-S reports only ``heating.dhw.temperature.hysteresis.value`` (no switchOn/OffValue):
+    its one hysteresis is tracked, an upgrade that starts tracking it is no change, and an edit is one entry."""
+    features = public("Vitocal200S")
+    snapshot = build_snapshot(features)
+    assert (snapshot["dhw/hysteresis"], snapshot["dhw/hysteresis_on"], snapshot["dhw/hysteresis_off"]) == (
+        5,
+        None,
+        None,
+    )
+    assert "dhw/hysteresis" not in build_snapshot(public("Vitocal151A"))  # switchOnValue present: read there only
+    tracker = make_tracker()
+    old_version = {key: value for key, value in snapshot.items() if key != "dhw/hysteresis"}
+    tracker.store.record(
+        time=T0,
+        time_local="2026-11-27 10:00",
+        changes=[],
+        device_id="0",
+        snapshot=(snapshot_hash(old_version), canonical_json(old_version)),
+    )
+    assert tracker.observe("0", features, T0 + 60) == []
+    set_value(features, "heating.dhw.temperature.hysteresis", "value", 6.5)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 5 K → 6.5 K"]
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 are off but report curves and flow set points

@@ -35,6 +35,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal262A.json": ("E3_Vitocal_16", E3),
     "Vitocal200.json": ("Vitocal200", LEGACY),
     "Vitocal111S.json": ("Vitocal111S", LEGACY),
+    "Vitocal200S.json": ("Vitocal200S", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -155,6 +155,32 @@ EXTRACTED_PUBLIC = {
         "temperature.room",
         "temperature.secondary_supply",
     },
+    "Vitocal200S.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "compressor.active",
+        "compressor.hours",
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.dhw_charging",
+        "hydraulics.dhw_pump",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.secondary_return",
+        "temperature.secondary_supply",
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -292,3 +318,23 @@ def test_111s_in_eco_reads_the_eco_set_point_and_no_flow_set_point_of_zero(setti
         "starts": 981,
         "hours": 1563.6,
     }
+
+
+def test_200s_of_2021_with_unlabelled_values_and_switched_off_circuits(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal200S.json")[0])
+    # DHW target and hysteresis, statistics hours and load classes come with unit "": read in the documented unit
+    assert series["hp_temperature", (("sensor", "dhw_target"),)] == {"value": 40.0}
+    assert series["hp_temperature", (("sensor", "dhw_hysteresis"),)] == {"value": 5.0}
+    compressor = series["hp_compressor", (("compressor", "0"),)]
+    assert (compressor["hours"], compressor["starts"], compressor["hours_load_class_3"]) == (4742.2, 21574, 2828.0)
+    assert sum(compressor[f"hours_load_class_{n}"] for n in range(1, 6)) == 4578.0  # 182+587+2828+597+384
+    # the old response shape with a separate "unit" string property beside the value
+    assert series["hp_temperature", (("sensor", "secondary_return"),)] == {"value": 27.9}
+    assert series["hp_temperature", (("sensor", "dhw"),)] == {"value": 53.9}  # deprecated hotWaterStorage only
+    circuits = {dict(tags).get("circuit") for (_, tags) in series if dict(tags).get("circuit")}
+    assert circuits == {"0"}  # circuits 1 and 2 are off, although their curves and flow set points are enabled
+    circuit = series["hp_circuit", (("circuit", "0"),)]
+    assert (circuit["operating_mode"], circuit["program"]) == ("dhw", "standby")
+    assert "target_temperature" not in circuit  # standby has no room set point
+    assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))) not in series  # 0 °C
+    assert ("hp_errors", ()) not in series  # no device.messages.errors.raw in the response: unknown, not zero
