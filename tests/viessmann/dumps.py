@@ -36,6 +36,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal200.json": ("Vitocal200", LEGACY),
     "Vitocal111S.json": ("Vitocal111S", LEGACY),
     "Vitocal200S.json": ("Vitocal200S", LEGACY),
+    "Vitocal200S_AWB-M-E-AC-201.D10.json": ("Vitocal200S", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

@@ -181,6 +181,50 @@ EXTRACTED_PUBLIC = {
         "temperature.secondary_return",
         "temperature.secondary_supply",
     },
+    "Vitocal200S_AWB-M-E-AC-201.D10.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "circuit.target_temperature",
+        "compressor.active",
+        "compressor.hours",
+        "compressor.modulation",
+        "compressor.phase",
+        "compressor.rated_power",
+        "compressor.starts",
+        *(f"compressor.hours_load_class_{n}" for n in range(1, 6)),
+        *(f"efficiency.cop.{usage}" for usage in ("cooling", "dhw", "heating", "total")),
+        "heating_rod.hours_level_1",
+        "heating_rod.hours_level_2",
+        "hydraulics.primary_pump_speed",
+        *(
+            f"refrigerant.{field}"
+            for field in (
+                "compressor_ambient_temperature",
+                "compressor_inlet_pressure",
+                "compressor_inlet_temperature",
+                "compressor_outlet_temperature",
+                "compressor_overheat",
+                "evaporator_liquid_temperature",
+                "evaporator_overheat",
+                "hot_gas_pressure",
+                "hot_gas_temperature",
+                "liquid_gas_temperature",
+                "suction_gas_pressure",
+                "suction_gas_temperature",
+            )
+        ),
+        "temperature.buffer",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.secondary_supply",
+        "temperature.supply",
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -338,3 +382,26 @@ def test_200s_of_2021_with_unlabelled_values_and_switched_off_circuits(settings)
     assert "target_temperature" not in circuit  # standby has no room set point
     assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))) not in series  # 0 °C
     assert ("hp_errors", ()) not in series  # no device.messages.errors.raw in the response: unknown, not zero
+
+
+def test_200s_of_2025_two_circuits_no_dhw_and_device_level_refrigerant_sensors(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal200S_AWB-M-E-AC-201.D10.json")[0])
+    # radiators (circuit 0) heat in "normal" at a flow set point of 32.9 °C without a supply sensor of their own;
+    # the floor heating (circuit 1) is in standby: its supply 17.2 °C is written, its flow set point 0 °C is not
+    assert series["hp_circuit", (("circuit", "0"),)]["target_temperature"] == 20.0
+    assert series["hp_temperature", (("circuit", "0"), ("sensor", "circuit_target_supply"))] == {"value": 32.9}
+    assert ("hp_temperature", (("circuit", "0"), ("sensor", "circuit_supply"))) not in series  # notConnected
+    assert series["hp_temperature", (("circuit", "1"), ("sensor", "circuit_supply"))] == {"value": 17.2}
+    assert ("hp_temperature", (("circuit", "1"), ("sensor", "circuit_target_supply"))) not in series
+    assert not [key for key in series if key[0] == "hp_dhw"]  # heating.dhw is disabled: no hot water on this unit
+    # the device's own COP: 5.2 for heating and total, 0 (never ran) for cooling and DHW is not written
+    cops = {dict(tags)["usage"]: f["value"] for (m, tags), f in series.items() if m == "hp_efficiency"}
+    assert cops == {"heating": 5.2, "total": 5.2}
+    refrigerant = series["hp_refrigerant", (("compressor", "0"),)]
+    # heating.sensors.temperature.suctionGas / liquidGas / compressors.0…ambient (PyViCare reads them too)
+    assert (refrigerant["suction_gas_temperature"], refrigerant["liquid_gas_temperature"]) == (16.6, 27.8)
+    assert refrigerant["compressor_ambient_temperature"] == 17.6
+    assert (refrigerant["hot_gas_pressure"], refrigerant["suction_gas_pressure"]) == (12.7, 12.8)  # bar
+    assert series["hp_heating_rod", ()] == {"hours_level_1": 0.153611, "hours_level_2": 0.0}  # 553 s
+    compressor = series["hp_compressor", (("compressor", "0"),)]
+    assert (compressor["rated_power"], compressor["hours_load_class_3"], compressor["starts"]) == (10.0, 8.0, 30)

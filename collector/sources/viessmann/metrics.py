@@ -272,7 +272,11 @@ METRICS: tuple[Metric, ...] = (
     _refrigerant("condenser_liquid_temperature", "heating.condensors.{id}.sensors.temperature.liquid"),
     _refrigerant("economizer_liquid_temperature", "heating.economizers.{id}.sensors.temperature.liquid"),
     _refrigerant("inverter_temperature", "heating.inverters.{id}.sensors.temperature.powerModule"),
+    _refrigerant("compressor_ambient_temperature", _COMPRESSOR + ".sensors.temperature.ambient"),
+    # device-level refrigerant sensors (300-G CU401B, 2025 200-S): often the same probes as the compressor's
     _row(HP_REFRIGERANT, "hot_gas_temperature", "heating.sensors.temperature.hotGas", component=_K),
+    _row(HP_REFRIGERANT, "suction_gas_temperature", "heating.sensors.temperature.suctionGas", component=_K),
+    _row(HP_REFRIGERANT, "liquid_gas_temperature", "heating.sensors.temperature.liquidGas", component=_K),
     _row(HP_REFRIGERANT, "hot_gas_pressure", "heating.sensors.pressure.hotGas", component=_K),
     _row(HP_REFRIGERANT, "suction_gas_pressure", "heating.sensors.pressure.suctionGas", component=_K),
     # --- gas burner of a hybrid ------------------------------------------------------------------------
