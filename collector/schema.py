@@ -367,6 +367,17 @@ HP_REFRIGERANT = MeasurementSpec(
     "Refrigerant-cycle sensors, where the model reports them; compressor id from the device (evaporator, "
     "condenser and economizer 0 belong to compressor 0).",
 )
+HP_POWER = MeasurementSpec(
+    "hp_power",
+    Bucket.RAW,
+    (TAG_DEVICE,),
+    (
+        _gauge("heat_production", "watt", "Current heat output of the whole heat pump, as the device reports it."),
+        _gauge("power_consumption", "watt", "Current electric input of the whole heat pump, as the device reports it."),
+    ),
+    "Device-level instantaneous power where the model reports no compressor-level figures (the Vitocal 200-A's "
+    "system controller: heating.heat.production.current, heating.power.consumption.current).",
+)
 HP_MESSAGE = MeasurementSpec(
     "hp_message",
     Bucket.RAW,
@@ -456,6 +467,7 @@ RAW_MEASUREMENTS = (
     HP_HEATING_ROD,
     HP_BURNER,
     HP_REFRIGERANT,
+    HP_POWER,
     HP_ERRORS,
     HP_ERROR,
     HP_MESSAGE,
@@ -735,6 +747,8 @@ PLAUSIBLE: dict[tuple[str, str], Plausible] = {
     (HP_COMPRESSOR.name, "heat_production"): Plausible(0, 1e6),
     (HP_COMPRESSOR.name, "power_consumption"): Plausible(0, 1e6),
     (HP_COMPRESSOR.name, "rated_power"): Plausible(0, 1000),
+    (HP_POWER.name, "heat_production"): Plausible(0, 1e6),
+    (HP_POWER.name, "power_consumption"): Plausible(0, 1e6),
     (HP_INVERTER.name, "power"): Plausible(-1e6, 1e6),
     (HP_INVERTER.name, "current"): Plausible(-1000, 1000),
     (HP_HYDRAULICS.name, "volumetric_flow"): Plausible(0, 100_000),

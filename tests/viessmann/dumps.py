@@ -37,6 +37,9 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal111S.json": ("Vitocal111S", LEGACY),
     "Vitocal200S.json": ("Vitocal200S", LEGACY),
     "Vitocal200S_AWB-M-E-AC-201.D10.json": ("Vitocal200S", LEGACY),
+    # one Vitocal 200-A, two devices on one gateway (model ids as PyViCare's auto-detection names them)
+    "Vitocal200A_SystemController.json": ("OBNG_SCU", E3),
+    "Vitocal200A_OutdoorUnit.json": ("OBNG_OCU", E3),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

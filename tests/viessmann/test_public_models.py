@@ -11,7 +11,8 @@ import pytest
 from collector import schema
 from collector.sources.viessmann import ViessmannSource
 from collector.sources.viessmann.metrics import METRICS
-from tests.viessmann.dumps import ALL_MODELS, DEVICE, PUBLIC, FakeClock, dump, manager, set_feature, source
+from collector.sources.viessmann.offline import OfflineDevice, OfflineOAuthManager
+from tests.viessmann.dumps import ALL_MODELS, DEVICE, PUBLIC, SERIAL, FakeClock, dump, manager, set_feature, source
 from tests.viessmann.test_models import NOW, by_series, poll_dump
 
 # Metrics extracted per model (the per-model table of the closing note); a change here is a visible decision.
@@ -225,6 +226,65 @@ EXTRACTED_PUBLIC = {
         "temperature.secondary_supply",
         "temperature.supply",
     },
+    "Vitocal200A_SystemController.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "circuit.target_temperature",
+        "dhw.active",
+        "dhw.operating_mode",
+        *(f"efficiency.spf.{usage}" for usage in ("dhw", "heating", "total")),
+        *(
+            f"energy.{kind}.{usage}.{f}"
+            for kind in ("electric", "heat")
+            for usage in ("cooling", "dhw", "heating")
+            for f in ("current_day", "current_month", "current_year", "last_month", "last_seven_days", "last_year")
+        ),
+        *(f"energy.electric.total.{f}" for f in ("current_day", "current_week", "current_month", "current_year")),
+        "heating_rod.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.internal_pump_speed",
+        "hydraulics.secondary_valve_position",
+        "hydraulics.valve_position",
+        "power.heat_production",
+        "power.power_consumption",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.supply",
+    },
+    "Vitocal200A_OutdoorUnit.json": {
+        "compressor.active",
+        "compressor.hours",
+        "compressor.speed",
+        "compressor.starts",
+        "hydraulics.fan_0_speed",
+        "hydraulics.supply_pressure",
+        "inverter.current",
+        "inverter.power",
+        *(
+            f"refrigerant.{field}"
+            for field in (
+                "compressor_inlet_pressure",
+                "compressor_inlet_temperature",
+                "compressor_motor_temperature",
+                "compressor_oil_temperature",
+                "compressor_outlet_temperature",
+                "condenser_liquid_temperature",
+                "economizer_liquid_temperature",
+                "evaporator_liquid_temperature",
+                "evaporator_overheat",
+                "inverter_temperature",
+            )
+        ),
+        "temperature.primary_supply",
+        "temperature.secondary_supply",
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -405,3 +465,58 @@ def test_200s_of_2025_two_circuits_no_dhw_and_device_level_refrigerant_sensors(s
     assert series["hp_heating_rod", ()] == {"hours_level_1": 0.153611, "hours_level_2": 0.0}  # 553 s
     compressor = series["hp_compressor", (("compressor", "0"),)]
     assert (compressor["rated_power"], compressor["hours_load_class_3"], compressor["starts"]) == (10.0, 8.0, 30)
+
+
+def split_200a(settings) -> tuple[ViessmannSource, list]:
+    """The Vitocal 200-A as its owner's account lists it: system controller (device 0) and outdoor unit (device 1)
+    on one gateway, each with its own features response."""
+    controller, outdoor = (PUBLIC[f"Vitocal200A_{part}.json"] for part in ("SystemController", "OutdoorUnit"))
+    api = OfflineOAuthManager(
+        dump("Vitocal200A_SystemController.json"),
+        model_id=controller[0],
+        roles=controller[1],
+        gateway_serial=SERIAL,
+        more_devices=(OfflineDevice("1", outdoor[0], tuple(outdoor[1]), dump("Vitocal200A_OutdoorUnit.json")),),
+    )
+    src = source(settings, api, FakeClock(NOW))
+    return src, src.poll()
+
+
+def test_split_200a_both_devices_are_read_and_together_give_the_whole_heat_pump(settings) -> None:
+    src, points = split_200a(settings)
+    controller, outdoor = f"{SERIAL}/0", f"{SERIAL}/1"
+    assert [d.tag for d in src.client.devices] == [controller, outdoor]  # both auto-detected as heat pumps
+    assert src.support[controller].supported == EXTRACTED_PUBLIC["Vitocal200A_SystemController.json"]
+    assert src.support[outdoor].supported == EXTRACTED_PUBLIC["Vitocal200A_OutdoorUnit.json"]
+    by_device = {tag: {p.measurement for p in points if dict(p.tags)["device"] == tag} for tag in (controller, outdoor)}
+    # energy, circuits and DHW only from the controller; compressor, refrigerant and inverter only from the outdoor
+    # unit: nothing comes twice, so the tasks (which sum over devices) count each kWh once
+    assert {"hp_energy_summary", "hp_circuit", "hp_dhw", "hp_power"} <= by_device[controller]
+    assert {"hp_compressor", "hp_refrigerant", "hp_inverter"} <= by_device[outdoor]
+    assert not {"hp_energy_summary", "hp_compressor"} & (by_device[controller] & by_device[outdoor])
+
+
+def test_200a_controller_values_outside_temperature_and_device_level_power(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal200A_SystemController.json")[0])
+    assert series["hp_temperature", (("sensor", "outside"),)] == {"value": 17.7}  # system.temperature.outside
+    assert series["hp_power", ()] == {"heat_production": 0.0, "power_consumption": 0.0}  # kilowatt → W
+    assert series["hp_energy_summary", (("kind", "heat"), ("usage", "dhw"))]["current_day"] == 7.4
+    assert series["hp_energy_summary", (("kind", "electric"), ("usage", "dhw"))]["current_day"] == 1.3
+    assert series["hp_energy_summary", (("kind", "electric"), ("usage", "total"))]["current_week"] == 1.3  # arrays
+    assert not [key for key in series if key[0] == "hp_efficiency"]  # SPF 0 everywhere: a new unit, not written
+    assert series["hp_circuit", (("circuit", "0"),)]["program"] == "normalHeating"
+    assert series["hp_hydraulics", ()] == {
+        "circulation_pump": 0,
+        "valve_position": "climateCircuitOne",
+        "internal_pump_speed": 95.0,
+        "secondary_valve_position": 54.0,
+    }
+
+
+def test_200a_outdoor_unit_compressor_phase_null_is_no_value(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal200A_OutdoorUnit.json")[0])
+    # PyViCare's own test reads hours 1 and starts 2 from this unit; the phase is the text "null": not written
+    assert series["hp_compressor", (("compressor", "0"),)] == {"active": 0, "speed": 0.0, "hours": 1.0, "starts": 2}
+    refrigerant = series["hp_refrigerant", (("compressor", "0"),)]
+    assert (refrigerant["compressor_oil_temperature"], refrigerant["compressor_motor_temperature"]) == (51.6, 35.3)
+    assert series["hp_hydraulics", ()] == {"fan_0_speed": 0.0, "supply_pressure": 1.2}

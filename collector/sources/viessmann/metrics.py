@@ -26,6 +26,7 @@ from collector.schema import (
     HP_HEATING_ROD,
     HP_HYDRAULICS,
     HP_INVERTER,
+    HP_POWER,
     HP_REFRIGERANT,
     HP_TEMPERATURE,
     TAG_KIND,
@@ -201,6 +202,7 @@ _LOAD_CLASSES = ("One", "Two", "Three", "Four", "Five")
 METRICS: tuple[Metric, ...] = (
     # --- temperatures ---------------------------------------------------------------------------------
     _temperature("outside", "heating.sensors.temperature.outside", "getOutsideTemperature"),
+    _temperature("outside", "system.temperature.outside"),  # the Vitocal 200-A's system controller
     _temperature("supply", "heating.boiler.sensors.temperature.commonSupply", "getBoilerCommonSupplyTemperature"),
     _temperature("return", "heating.sensors.temperature.return", "getReturnTemperature"),
     _temperature(
@@ -257,6 +259,9 @@ METRICS: tuple[Metric, ...] = (
         component=_K,
     ),
     _row(HP_COMPRESSOR, "rated_power", _COMPRESSOR + ".power", getter="getPower", component=_K),
+    # --- the whole heat pump (no compressor-level figures: the Vitocal 200-A's system controller) -------------
+    _row(HP_POWER, "heat_production", "heating.heat.production.current"),
+    _row(HP_POWER, "power_consumption", "heating.power.consumption.current"),
     # --- inverter ------------------------------------------------------------------------------------
     _row(HP_INVERTER, "power", "heating.inverters.{id}.sensors.power.output", getter="getPower", component=_I),
     _row(HP_INVERTER, "current", "heating.inverters.{id}.sensors.power.current", getter="getCurrent", component=_I),
