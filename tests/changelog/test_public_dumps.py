@@ -3,6 +3,10 @@ from ``heating.circuits.enabled``, eco and cooling set points, and an upgrade th
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from collector.changelog.snapshot import build_snapshot, canonical_json, snapshot_hash
 from tests.changelog.conftest import load_dump, set_value
 from tests.changelog.test_tracker import T0, Maker
@@ -114,3 +118,20 @@ def test_dhw_hysteresis_of_firmware_without_switch_on_and_off_values(make_tracke
     set_value(features, "heating.dhw.temperature.hysteresis", "value", 6.5)
     assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 5 K → 6.5 K"]
     assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 are off but report curves and flow set points
+
+
+def test_split_200a_outdoor_unit_without_settings_is_reported_once(
+    make_tracker: Maker, caplog: pytest.LogCaptureFixture
+) -> None:
+    tracker = make_tracker()
+    with caplog.at_level(logging.WARNING, logger="collector.changelog.tracker"):
+        for poll in range(3):
+            assert tracker.observe("1", public("Vitocal200A_OutdoorUnit"), T0 + 120 * poll) == []
+            assert [c.kind for c in tracker.observe("0", public("Vitocal200A_SystemController"), T0 + 120 * poll)] == (
+                ["baseline"] if poll == 0 else []
+            )
+    warnings = [r.getMessage() for r in caplog.records if r.name == "collector.changelog.tracker"]
+    assert warnings == ["changelog: no configuration in the features of device 1, nothing recorded"]
+    snapshot = build_snapshot(public("Vitocal200A_SystemController"))
+    assert (snapshot["circuit.0/setpoint_normal"], snapshot["circuit.0/setpoint_comfort"]) == (20, 22)  # *Heating
+    assert (snapshot["dhw/mode"], snapshot["dhw/hysteresis_on"], snapshot["dhw/hysteresis_off"]) == ("efficient", 7, 0)
