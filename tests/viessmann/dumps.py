@@ -40,6 +40,7 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     # one Vitocal 200-A, two devices on one gateway (model ids as PyViCare's auto-detection names them)
     "Vitocal200A_SystemController.json": ("OBNG_SCU", E3),
     "Vitocal200A_OutdoorUnit.json": ("OBNG_OCU", E3),
+    "Vitocal200S-with-Vitovent300W.json": ("Vitocal200S", LEGACY),
 }
 ALL_MODELS = {**MODELS, **PUBLIC}
 SERIAL = "7571381681420106"

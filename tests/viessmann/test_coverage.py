@@ -62,3 +62,20 @@ def test_features_command_reads_a_saved_response(tmp_path: Path, monkeypatch, ca
     saved.write_text('{"not": "features"}')
     assert main(["features", "--file", str(saved)]) == 2
     assert "no list of features" in capsys.readouterr().err
+
+
+def test_ventilation_features_of_a_heat_pump_with_vitovent_are_ignored_on_purpose() -> None:
+    features = dump("Vitocal200S-with-Vitovent300W.json")["data"]
+    # as the upstream dump has it (left out of the reduced copy, see tests/data/SOURCES.md)
+    state = {"demand": "ventilation", "level": "levelTwo", "reason": "schedule"}
+    features.append(
+        {
+            "feature": "ventilation.operating.state",
+            "isEnabled": True,
+            "properties": {key: {"type": "string", "value": value} for key, value in state.items()},
+            "timestamp": "2024-10-01T01:07:09.296Z",
+        }
+    )
+    coverage = classify(features)
+    assert coverage.ignored["ventilation.operating.state"].startswith("a ventilation unit on the heat pump")
+    assert "heating.circuits.1.heating.curve" in coverage.mapped

@@ -285,6 +285,31 @@ EXTRACTED_PUBLIC = {
         "temperature.primary_supply",
         "temperature.secondary_supply",
     },
+    "Vitocal200S-with-Vitovent300W.json": {
+        "circuit.curve_shift",
+        "circuit.curve_slope",
+        "circuit.operating_mode",
+        "circuit.program",
+        "circuit.pump",
+        "compressor.active",
+        "compressor.hours",
+        "compressor.phase",
+        "compressor.starts",
+        "dhw.active",
+        "hydraulics.circulation_pump",
+        "hydraulics.dhw_charging",
+        "hydraulics.dhw_pump",
+        "temperature.buffer",
+        "temperature.circuit_supply",
+        "temperature.circuit_target_supply",
+        "temperature.dhw",
+        "temperature.dhw_hysteresis",
+        "temperature.dhw_target",
+        "temperature.outside",
+        "temperature.primary_supply",
+        "temperature.return",
+        "temperature.secondary_supply",
+    },
 }
 SENTINELS = {(m.measurement, m.field, m.tags): m.sentinels for m in METRICS if m.sentinels}
 PLAUSIBLE = {"celsius": (-40.0, 100.0), "kwatth": (0.0, 1e6), "h": (0.0, 2e5), "percent": (-0.0, 100.0)}
@@ -520,3 +545,32 @@ def test_200a_outdoor_unit_compressor_phase_null_is_no_value(settings) -> None:
     refrigerant = series["hp_refrigerant", (("compressor", "0"),)]
     assert (refrigerant["compressor_oil_temperature"], refrigerant["compressor_motor_temperature"]) == (51.6, 35.3)
     assert series["hp_hydraulics", ()] == {"fan_0_speed": 0.0, "supply_pressure": 1.2}
+
+
+def test_200s_with_ventilation_unit_heat_pump_part_on_circuit_1(settings) -> None:
+    series = by_series(poll_dump(settings, "Vitocal200S-with-Vitovent300W.json")[0])
+    circuits = {dict(tags).get("circuit") for (_, tags) in series if dict(tags).get("circuit")}
+    assert circuits == {"1"}  # heating.circuits.enabled = ["1"]: the only circuit is number 1, circuit 0 is off
+    # the compressor heats the cylinder (DHW charging) while the circuit stands by in mode "dhw"
+    assert series["hp_compressor", (("compressor", "0"),)] == {
+        "active": 1,
+        "phase": "heating",
+        "starts": 74,
+        "hours": 55.5,
+    }
+    assert series["hp_hydraulics", ()]["dhw_charging"] == 1
+    assert series["hp_circuit", (("circuit", "1"),)] == {
+        "operating_mode": "dhw",
+        "program": "standby",
+        "pump": 0,
+        "curve_slope": 0.4,
+        "curve_shift": 0.0,
+    }
+    assert (
+        series["hp_temperature", (("sensor", "secondary_supply"),)],
+        series["hp_temperature", (("sensor", "return"),)],
+    ) == (
+        {"value": 41.4},
+        {"value": 37.6},
+    )
+    assert ("hp_temperature", (("circuit", "1"), ("sensor", "circuit_target_supply"))) not in series  # 0 °C
