@@ -1,5 +1,5 @@
 """Twin of the heat part of influxdb/tasks/energy_minute.flux: heat per minute from each available source,
-best first (methodology §8): device (compressor heat output) > dt_flow (flow x dT x c_p) > estimate
+best first (methodology §8): device (compressor or whole-unit heat output) > dt_flow (flow x dT x c_p) > estimate
 (modulation x rated power, display only). dt_flow skips a hybrid's minutes with its gas burner firing: the
 secondary circuit's flow x dT then carries the burner's heat, which is not heat-pump heat."""
 
@@ -30,7 +30,10 @@ SOURCES: dict[str, Callable[[Inputs, float | None], float | None]] = {
 def minute_inputs(points: Sequence[Point], start: int, stop: int) -> dict[int, Inputs]:
     """1-minute means of the heat inputs, stamped at the minute start."""
     series: dict[str, list[Sample]] = {
-        "heat_production": samples(points, "hp_compressor", "heat_production"),
+        # the compressor's heat output, or the whole unit's where the model reports no compressor figure (200-A)
+        "heat_production": sorted(
+            samples(points, "hp_compressor", "heat_production") + samples(points, "hp_power", "heat_production")
+        ),
         "modulation": samples(points, "hp_compressor", "modulation"),
         "supply": samples(points, "hp_temperature", "value", sensor="supply"),
         "return": samples(points, "hp_temperature", "value", sensor="return"),

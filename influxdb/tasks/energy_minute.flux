@@ -7,7 +7,7 @@
 //   glitches count where the rule stepped in.
 // - heat: 1-minute means of the inputs, each held over the following minutes until the next minute with data if
 //   that comes within ${MAX_GAP_S} s (the gap rule), so every covered minute has its heat; device = compressor heat
-//   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power. A hybrid's minutes with its gas burner
+//   output (or the whole unit's, hp_power, where the model reports no compressor figure: Vitocal 200-A), dt_flow = flow x dT x 1.163, estimate = modulation x rated power. A hybrid's minutes with its gas burner
 //   firing (hp_burner active, held until it changes) get no dt_flow heat: flow x dT then holds the burner's heat.
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
@@ -178,6 +178,8 @@ inputs =
         |> filter(
             fn: (r) =>
                 r._measurement == "hp_compressor" and (r._field == "heat_production" or r._field == "modulation")
+                    or
+                    r._measurement == "hp_power" and r._field == "heat_production"
                     or
                     r._measurement == "hp_temperature" and r._field == "value" and (r.sensor == "supply" or r.sensor
                         ==
