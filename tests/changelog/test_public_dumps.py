@@ -17,6 +17,17 @@ def public(name: str) -> list[dict]:
     return dump(f"{name}.json")["data"]
 
 
+def stored_by_an_older_version(tracker, snapshot: dict) -> None:
+    """The last snapshot as a version of the collector that tracked fewer settings recorded it."""
+    tracker.store.record(
+        time=T0,
+        time_local="2026-11-27 10:00",
+        changes=[],
+        device_id="0",
+        snapshot=(snapshot_hash(snapshot), canonical_json(snapshot)),
+    )
+
+
 def circuits(snapshot: dict) -> list[str]:
     return sorted({key.split("/")[0] for key in snapshot if key.startswith("circuit.")})
 
@@ -73,13 +84,7 @@ def test_settings_newly_tracked_after_an_upgrade_are_not_changes(make_tracker: M
         if "summer_eco" not in key and "_hysteresis_" not in key and "cooling" not in key and "eco" not in key
     }
     tracker = make_tracker()
-    tracker.store.record(
-        time=T0,
-        time_local="2026-11-27 10:00",
-        changes=[],
-        device_id="0",
-        snapshot=(snapshot_hash(old_version), canonical_json(old_version)),
-    )
+    stored_by_an_older_version(tracker, old_version)
     assert tracker.observe("0", features, T0 + 60) == []  # the snapshot grows silently
     set_value(features, "heating.circuits.0.cooling.hysteresis.switch", "switchOffValue", 1.5)
     texts = [c.text for c in tracker.observe("0", features, T0 + 120)]
@@ -106,14 +111,7 @@ def test_dhw_hysteresis_of_firmware_without_switch_on_and_off_values(make_tracke
     )
     assert "dhw/hysteresis" not in build_snapshot(public("Vitocal151A"))  # switchOnValue present: read there only
     tracker = make_tracker()
-    old_version = {key: value for key, value in snapshot.items() if key != "dhw/hysteresis"}
-    tracker.store.record(
-        time=T0,
-        time_local="2026-11-27 10:00",
-        changes=[],
-        device_id="0",
-        snapshot=(snapshot_hash(old_version), canonical_json(old_version)),
-    )
+    stored_by_an_older_version(tracker, {key: value for key, value in snapshot.items() if key != "dhw/hysteresis"})
     assert tracker.observe("0", features, T0 + 60) == []
     set_value(features, "heating.dhw.temperature.hysteresis", "value", 6.5)
     assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 5 K → 6.5 K"]
