@@ -26,7 +26,7 @@ Kind = Literal["number", "text", "bool", "schedule", "period"]
 Value = Any  # JSON-compatible: int | float | str | bool | list | None
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ENTITY_ORDER = ("dhw", "circulation", "holiday", "holiday_at_home", "heating_rod")  # after the circuits
+ENTITY_ORDER = ("dhw", "circulation", "holiday", "holiday_at_home", "heating_rod", "system")  # after the circuits
 # Dates the API reports for a holiday program that was never scheduled.
 UNSET_DATES = frozenset({"", "2000-01-01"})
 _CIRCUIT = re.compile(r"^heating\.circuits\.(\d+)\.")
@@ -176,6 +176,38 @@ ITEMS: tuple[Item, ...] = (
         "heating.configuration.heatingRod.",
         _flag("heating", "Heating rod for space heating", "heating", "useApproved", "heating-rod", _ALLOWED),
         _flag("dhw", "Heating rod for DHW", "dhw", "useApproved", "heating-rod", _ALLOWED),
+    ),
+    *_group(  # the whole unit (2025 200-S, 200-A): quiet mode costs capacity, limits and damping steer the curve
+        "system",
+        "heating.",
+        _text("noise_reduction", "Noise reduction", "noise.reduction.operating.programs.active", "value", "noise"),
+        _num(
+            "flow_min",
+            "Minimum flow temperature (system)",
+            "configuration.flow.temperature.min",
+            "value",
+            "supply-limits",
+            "°C",
+            "",
+        ),
+        _num(
+            "flow_max",
+            "Maximum flow temperature (system)",
+            "configuration.flow.temperature.max",
+            "value",
+            "supply-limits",
+            "°C",
+            "",
+        ),
+        _num(
+            "outside_damping",
+            "Outside temperature damping",
+            "configuration.temperature.outside.DampingFactor",
+            "value",
+            "outside-damping",
+            "min",
+            "",
+        ),
     ),
 )
 

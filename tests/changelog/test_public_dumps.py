@@ -133,3 +133,16 @@ def test_split_200a_outdoor_unit_without_settings_is_reported_once(
     snapshot = build_snapshot(public("Vitocal200A_SystemController"))
     assert (snapshot["circuit.0/setpoint_normal"], snapshot["circuit.0/setpoint_comfort"]) == (20, 22)  # *Heating
     assert (snapshot["dhw/mode"], snapshot["dhw/hysteresis_on"], snapshot["dhw/hysteresis_off"]) == ("efficient", 7, 0)
+
+
+def test_system_settings_quiet_mode_flow_limits_and_outside_damping(make_tracker: Maker) -> None:
+    awb = build_snapshot(public("Vitocal200S_AWB-M-E-AC-201.D10"))
+    assert (awb["system/flow_min"], awb["system/flow_max"], awb["system/outside_damping"]) == (15, 60, 180)
+    assert circuits(awb) == ["circuit.0", "circuit.1"]  # radiators and floor heating, both enabled
+    tracker = make_tracker()
+    features = public("Vitocal200A_SystemController")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.noise.reduction.operating.programs.active", "value", "maxReduced")
+    assert [(c.text, c.tags) for c in tracker.observe("0", features, T0 + 120)] == [
+        ("Noise reduction: notReduced → maxReduced", ("change", "system", "noise"))
+    ]
