@@ -574,3 +574,15 @@ def test_200s_with_ventilation_unit_heat_pump_part_on_circuit_1(settings) -> Non
         {"value": 37.6},
     )
     assert ("hp_temperature", (("circuit", "1"), ("sensor", "circuit_target_supply"))) not in series  # 0 °C
+
+
+def test_split_200a_poll_period_fits_two_calls_per_poll_into_the_budget(settings, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="collector.sources.viessmann"):
+        src, _ = split_200a(settings)
+    one_device = settings.viessmann_effective_poll_seconds
+    assert src.poll_seconds == 2 * one_device  # two features calls per poll
+    assert 2 * 86400 / src.poll_seconds <= src.ledger.budget.per_day  # before: 2 x 652 calls against 725
+    assert "2 devices, one features call each per poll" in caplog.text
+    # a configured period is the owner's decision: kept as it is (the ledger still refuses calls beyond the share)
+    configured, _ = split_200a(settings.model_copy(update={"viessmann_poll_seconds": 300.0}))
+    assert configured.poll_seconds == 300.0
