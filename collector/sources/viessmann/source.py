@@ -168,12 +168,13 @@ class ViessmannSource:
         self.poll_seconds = period
         self._backoff.base = period
         self._next_attempt = max(self._next_attempt, self.clock() + period)
-        log.info(
-            "viessmann: %d devices, one features call each per poll: polling every %.0f s (about %d calls per day)",
-            devices,
-            period,
-            round(DAY / period) * devices,
-        )
+        if devices > 1:
+            log.info(
+                "viessmann: %d devices, one features call each per poll: polling every %.0f s (about %d calls a day)",
+                devices,
+                period,
+                round(DAY / period) * devices,
+            )
 
     def _poll_device(self, heat_pump: HeatPumpDevice, readings: list[Reading]) -> float:
         """Fetch and read one device; returns the unix time of its newest feature (for the staleness check)."""
