@@ -173,12 +173,13 @@ SHELLY_EVENT = MeasurementSpec(
     Bucket.RAW,
     (TAG_DEVICE, TAG_KIND),
     (
-        _f("before", "watth", "Counter value (total import) before the event."),
-        _f("after", "watth", "Counter value (total import) after the event."),
+        _f("before", "watth", "Counter before the event: total import (export: the phase's export at start)."),
+        _f("after", "watth", "Counter after the event: total import (export: the phase's export now)."),
         _f("message", "none", "What happened, in words.", Kind.STRING),
     ),
-    "Counter resets, reboots and profile changes of the meter.",
-    {TAG_KIND: ("counter_reset", "reboot", "profile_change")},
+    "Counter resets, reboots and profile changes of the meter; export: a phase feeds energy back (a current "
+    "clamp the wrong way round), once per phase and collector run.",
+    {TAG_KIND: ("counter_reset", "reboot", "profile_change", "export")},
 )
 
 # --- raw: Viessmann ------------------------------------------------------------------------------------
