@@ -204,6 +204,8 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
     minute_series = (("electric", "shelly"), ("heat", "dt_flow"), ("heat", "estimate"))
     for kind, source in minute_series:
         rows = minute_energies(points, kind, source)
+        if (kind, source) == ("heat", "dt_flow"):  # a cooling minute has no heat by rule, but flow x dT covers it
+            rows |= {t: (0.0, seconds) for t, (_, seconds) in minute_energies(points, "cooling", source).items()}
         for day in days:
             inside = [value for t, value in rows.items() if day[0] <= t < day[1]]
             if inside:

@@ -18,15 +18,28 @@ option location = timezone.location(name: "${TIMEZONE}")
 stop = date.truncate(t: now(), unit: 1m)
 start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
 
+// A cooling minute (kind=cooling, source=dt_flow) has no heat by rule, not for want of data: flow x dT covers it.
 minutes =
     from(bucket: "${BUCKET_ROLLUP}")
         |> range(start: start, stop: stop)
         |> filter(
             fn: (r) =>
-                r._measurement == "energy_minute" and (r.kind == "electric" or r.kind == "heat" and r.source != "device"),
+                r._measurement == "energy_minute" and (r.kind == "electric" or r.source != "device")
+                    and
+                    (r._field == "wh" or r._field == "seconds"),
         )
         |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-        |> map(fn: (r) => ({_time: r._time, kind: r.kind, source: r.source, wh: r.wh, covered: r.seconds}))
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    kind: if r.kind == "cooling" then "heat" else r.kind,
+                    source: r.source,
+                    wh: if r.kind == "cooling" then 0.0 else r.wh,
+                    covered: r.seconds,
+                }),
+        )
+        |> group(columns: ["kind", "source"])
         |> window(every: 1d, createEmpty: false)
         |> reduce(
             identity: {wh: 0.0, covered: 0.0},

@@ -63,12 +63,12 @@ def test_cooling_minutes_are_cooling_not_negative_heat(influx: InfluxEnv, tmp_pa
     assert minutes("cooling", "wh") == pytest.approx({ten + m * MINUTE: reversed_wh for m in cooling})
     assert minutes("cooling", "electric_wh") == pytest.approx({ten + m * MINUTE: 30.0 for m in cooling})
 
-    def daily(kind: str, usage: str, source: str) -> float:
+    def daily(kind: str, usage: str, source: str, field: str = "kwh") -> float:
         (value,) = [
             v
             for (m, tags, f, _), v in server.items()
             if m == "energy_daily"
-            and f == "kwh"
+            and f == field
             and {("kind", kind), ("usage", usage), ("source", source)} <= set(tags)
         ]
         return value
@@ -77,6 +77,9 @@ def test_cooling_minutes_are_cooling_not_negative_heat(influx: InfluxEnv, tmp_pa
     assert daily("electric", "cooling", "shelly") == pytest.approx(15 * 30.0 / 1000)
     assert daily("electric", "total", "shelly") == pytest.approx(359 * 5.0 / 1000)
     assert daily("heat", "total", "dt_flow") == pytest.approx((30 * charge_wh - 14 * reversed_wh) / 1000)
+    # cooling minutes have no heat by rule, not for want of data: flow x dT covered all 59 minutes
+    assert daily("heat", "total", "dt_flow", "hours") == pytest.approx(59 / 60)
+    assert daily("heat", "cooling", "dt_flow", "hours") == pytest.approx(15 / 60)
     # the COP pairs heat minutes only: the cooling minutes' electricity is not in it
     (cop,) = [
         v
