@@ -46,6 +46,8 @@ def test_cooling_minutes_are_cooling_not_negative_heat(influx: InfluxEnv, tmp_pa
     state: State = {}
     run_all(bench, raw, at(TZ, 2025, 7, 15, 12), state)
     server = assert_server_matches(bench, state)  # the Flux tasks and collector/metrics agree
+    bench.run(["hpm-defrost"], at(TZ, 2025, 7, 15, 12))
+    defrost = bench.read(["defrost_daily"])
 
     def minutes(kind: str, field: str) -> dict[int, float]:
         return {
@@ -87,3 +89,9 @@ def test_cooling_minutes_are_cooling_not_negative_heat(influx: InfluxEnv, tmp_pa
         if m == "cop_daily" and f == "electric_kwh" and {("source", "dt_flow"), ("category", "combined")} <= set(tags)
     ]
     assert cop == pytest.approx(44 * 30.0 / 1000)
+
+    # the defrost task: the reversed minutes under the heating program (10:45-10:59) are one defrost; the cooling
+    # minutes before them are none (else one cycle of 30 minutes)
+    day = at(TZ, 2025, 7, 15, 0)
+    assert defrost[("defrost_daily", (("boundary", "H2"),), "count", day)] == 1
+    assert defrost[("defrost_daily", (("boundary", "H2"),), "minutes", day)] == 15
