@@ -23,7 +23,14 @@ from collector.sim.cli import generate
 from collector.sim.installation import Installation
 from collector.sim.weather import Climate
 from tests.conftest import REPO, InfluxEnv
-from tests.deploy.test_simulated_day import TASK_ORDER, as_grafana_would, by_source, influx_query, overview_queries
+from tests.deploy.test_simulated_day import (
+    JAZ_TOLERANCE,
+    TASK_ORDER,
+    as_grafana_would,
+    by_source,
+    influx_query,
+    overview_queries,
+)
 from tests.flux.harness import TaskBench
 
 ENERGY = REPO / "grafana" / "dashboards" / "hp-energy.json"
@@ -128,12 +135,17 @@ def test_a_simulated_two_channel_meter_meters_the_heat_pump_on_its_channel(influ
     assert by_source(electric, "electric") == {"shelly": pytest.approx(truth.meter / 1000, rel=0.002)}
 
 
-def summer_day(tz: ZoneInfo) -> tuple[datetime, datetime, float, float]:
-    """The warmest day (simulated climate) of the last July that is over, its end, and the simulated span."""
+def season_day(tz: ZoneInfo, month: int, warmest: bool) -> tuple[datetime, datetime, float, float]:
+    """The warmest (or coldest) day of the simulated climate in the last ``month`` that is over, its end, and the
+    simulated span around it."""
     now = datetime.now(tz)
-    year = now.year if now.month > 7 else now.year - 1
-    days = [datetime(year, 7, d, tzinfo=tz) for d in range(1, 32)]
-    day = max(days, key=lambda d: sum(Climate().outside_temperature(d.timestamp() + h * 3600) for h in range(24)))
+    year = now.year if now.month > month else now.year - 1
+    days = [datetime(year, month, d, tzinfo=tz) for d in range(1, 32)]
+
+    def mean(d: datetime) -> float:
+        return sum(Climate().outside_temperature(d.timestamp() + h * 3600) for h in range(24)) / 24
+
+    day = max(days, key=mean) if warmest else min(days, key=mean)
     next_day = (day + timedelta(days=1, hours=2)).replace(hour=0)
     return day, next_day, day.timestamp() - 300, next_day.timestamp() + 20 * 60
 
@@ -142,7 +154,7 @@ def summer_day(tz: ZoneInfo) -> tuple[datetime, datetime, float, float]:
 def test_a_simulated_summer_day_books_cooling_apart_from_heat(influx: InfluxEnv, tmp_path: Path) -> None:
     bench = TaskBench.create(influx, tmp_path)
     tz = bench.settings.tz
-    day, next_day, start, end = summer_day(tz)
+    day, next_day, start, end = season_day(tz, 7, warmest=True)
     settings = bench.settings.model_copy(update={"simulation_cooling_setpoint_c": 24.0})
 
     with durable_sink(settings) as sink:
@@ -193,3 +205,36 @@ def test_a_simulated_summer_day_books_cooling_apart_from_heat(influx: InfluxEnv,
         f'{next_day.isoformat()}) |> filter(fn: (r) => r._measurement == "defrost_daily" and r._field == "count")',
     )
     assert [row["_value"] for row in defrost] == [0.0]  # the cooling runs are no defrosts
+
+
+@pytest.mark.slow
+def test_a_reversible_unit_in_the_heating_season_gives_the_heating_only_figures(
+    influx: InfluxEnv, tmp_path: Path
+) -> None:
+    """The cooling variant on the coldest day of the last January: no minute is cooling, and the heat, electricity
+    and JAZ are the heating-only installation's truth, to the default test's tolerances."""
+    bench = TaskBench.create(influx, tmp_path)
+    tz = bench.settings.tz
+    day, next_day, start, end = season_day(tz, 1, warmest=False)
+    settings = bench.settings.model_copy(update={"simulation_cooling_setpoint_c": 24.0})
+    with durable_sink(settings) as sink:
+        history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
+    truth = history.model.days[day.date()]
+    heating_only = Installation(start, tz)
+    heating_only.run_until(end)
+    assert truth == heating_only.days[day.date()] and truth.cooling == 0 and truth.heat_heating > 50_000
+
+    run_tasks(bench, next_day)
+    cooling_rows = influx_query(
+        bench,
+        f'from(bucket: "{settings.influx_bucket_rollup}")'
+        f" |> range(start: {day.isoformat()}, stop: {next_day.isoformat()})"
+        ' |> filter(fn: (r) => r.kind == "cooling" or r.usage == "cooling" and r.source != "device")',
+    )
+    assert cooling_rows == []
+    window = (day, next_day)
+    queries = overview_queries()
+    jaz = by_source(influx_query(bench, as_grafana_would(queries["JAZ year to date"], bench, *window)), "jaz")
+    assert jaz["device"] == pytest.approx(truth.heat / truth.meter, rel=JAZ_TOLERANCE), (jaz, truth.spf)
+    electric = influx_query(bench, as_grafana_would(queries["Electricity today"], bench, *window))
+    assert by_source(electric, "electric") == {"shelly": pytest.approx(truth.meter / 1000, rel=0.002)}
