@@ -50,46 +50,34 @@ def eer() -> Shown:
 
 def cooling_panels() -> list:  # type: ignore[type-arg]
     """A reversible unit's cooling, its own category (methodology §2): the heat and COP figures above leave it out."""
+    stats = (
+        (
+            "Cooling energy",
+            panels.total_by(COOLING_DAY, "source", "cooling"),
+            "Heat taken out of the rooms in the range (dt_flow: flow x dT in the minutes of a cooling program; "
+            "device: the controller's cooling summary). Not part of the heat above.",
+            1,
+        ),
+        (
+            "Cooling electricity",
+            panels.total_by(COOLING_ELECTRIC_DAY, "source", "cooling electricity"),
+            "The Shelly's energy in the cooling minutes: inside the electricity (and cost) above, outside the "
+            "heating COP and JAZ.",
+            1,
+        ),
+        (
+            "EER",
+            eer(),
+            "Σ cooling energy (dt_flow) / Σ cooling electricity (Shelly) over the range: a ratio of sums.",
+            2,
+        ),
+    )
     return [
-        (
-            panels.stat_panel(
-                "Cooling energy",
-                [panels.total_by(COOLING_DAY, "source", "cooling")],
-                "Heat taken out of the rooms in the range (dt_flow: flow x dT in the minutes of a cooling program; "
-                "device: the controller's cooling summary). Not part of the heat above.",
-                decimals=1,
-            ),
-            6,
-            4,
-        ),
-        (
-            panels.stat_panel(
-                "Cooling electricity",
-                [panels.total_by(COOLING_ELECTRIC_DAY, "source", "cooling electricity")],
-                "The Shelly's energy in the cooling minutes: inside the electricity (and cost) above, outside the "
-                "heating COP and JAZ.",
-                decimals=1,
-            ),
-            6,
-            4,
-        ),
-        (
-            panels.stat_panel(
-                "EER",
-                [eer()],
-                "Σ cooling energy (dt_flow) / Σ cooling electricity (Shelly) over the range: a ratio of sums.",
-                decimals=2,
-            ),
-            6,
-            4,
-        ),
+        *((panels.stat_panel(title, [shown], text, decimals=decimals), 6, 4) for title, shown, text, decimals in stats),
         (
             panels.time_series(
                 "Cooling per day",
-                [
-                    panels.rows(COOLING_FLOW_DAY, "cooling"),
-                    panels.rows(COOLING_ELECTRIC_DAY, "cooling electricity"),
-                ],
+                [panels.rows(COOLING_FLOW_DAY, "cooling"), panels.rows(COOLING_ELECTRIC_DAY, "cooling electricity")],
                 "Heat taken out of the rooms and the electricity it took, per local day.",
                 bars=True,
             ),

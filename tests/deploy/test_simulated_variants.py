@@ -11,6 +11,7 @@ installation, the Flux tasks forced, dashboard queries run as Grafana would), ch
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from statistics import median
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from collector.runtime.service import durable_sink
-from collector.sim.cli import generate
+from collector.sim.cli import History, generate
 from collector.sim.installation import Installation
 from collector.sim.weather import Climate
 from tests.conftest import REPO, InfluxEnv
@@ -150,21 +151,35 @@ def season_day(tz: ZoneInfo, month: int, warmest: bool) -> tuple[datetime, datet
     return day, next_day, day.timestamp() - 300, next_day.timestamp() + 20 * 60
 
 
+@dataclass
+class ReversibleDay:
+    bench: TaskBench
+    day: datetime
+    next_day: datetime
+    span: tuple[float, float]  # what was simulated (unix s)
+    history: History
+
+
+def reversible_day(influx: InfluxEnv, tmp_path: Path, month: int, warmest: bool) -> ReversibleDay:
+    """The cooling variant (set point 24 °C) through the collector around the warmest or coldest day of the last
+    ``month``, then the tasks."""
+    bench = TaskBench.create(influx, tmp_path, simulation_cooling_setpoint_c=24.0)
+    day, next_day, start, end = season_day(bench.settings.tz, month, warmest)
+    with durable_sink(bench.settings) as sink:
+        history = generate(bench.settings, sink, start, end, tmp_path / "scratch", progress=False)
+    run_tasks(bench, next_day)
+    return ReversibleDay(bench, day, next_day, (start, end), history)
+
+
 @pytest.mark.slow
 def test_a_simulated_summer_day_books_cooling_apart_from_heat(influx: InfluxEnv, tmp_path: Path) -> None:
-    bench = TaskBench.create(influx, tmp_path)
-    tz = bench.settings.tz
-    day, next_day, start, end = season_day(tz, 7, warmest=True)
-    settings = bench.settings.model_copy(update={"simulation_cooling_setpoint_c": 24.0})
-
-    with durable_sink(settings) as sink:
-        history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
-    truth = history.model.days[day.date()]
+    run = reversible_day(influx, tmp_path, 7, warmest=True)
+    bench, settings, day, next_day = run.bench, run.bench.settings, run.day, run.next_day
+    truth = run.history.model.days[day.date()]
     # it cooled for hours, and charged hot water in heating mode; no defrost in summer air
     assert truth.cooling > 10_000 and truth.meter_cooling > 1500 and truth.heat_dhw > 3000, truth
-    assert history.model.heatpump.defrosts == 0
+    assert run.history.model.heatpump.defrosts == 0
 
-    run_tasks(bench, next_day)
     bench.run(["hpm-defrost"], int(next_day.timestamp() + 15 * 60) * 1_000_000_000)
     daily = influx_query(
         bench,
@@ -213,18 +228,13 @@ def test_a_reversible_unit_in_the_heating_season_gives_the_heating_only_figures(
 ) -> None:
     """The cooling variant on the coldest day of the last January: no minute is cooling, and the heat, electricity
     and JAZ are the heating-only installation's truth, to the default test's tolerances."""
-    bench = TaskBench.create(influx, tmp_path)
-    tz = bench.settings.tz
-    day, next_day, start, end = season_day(tz, 1, warmest=False)
-    settings = bench.settings.model_copy(update={"simulation_cooling_setpoint_c": 24.0})
-    with durable_sink(settings) as sink:
-        history = generate(settings, sink, start, end, tmp_path / "scratch", progress=False)
-    truth = history.model.days[day.date()]
-    heating_only = Installation(start, tz)
-    heating_only.run_until(end)
+    run = reversible_day(influx, tmp_path, 1, warmest=False)
+    bench, settings, day, next_day = run.bench, run.bench.settings, run.day, run.next_day
+    truth = run.history.model.days[day.date()]
+    heating_only = Installation(run.span[0], settings.tz)
+    heating_only.run_until(run.span[1])
     assert truth == heating_only.days[day.date()] and truth.cooling == 0 and truth.heat_heating > 50_000
 
-    run_tasks(bench, next_day)
     cooling_rows = influx_query(
         bench,
         f'from(bucket: "{settings.influx_bucket_rollup}")'
