@@ -513,13 +513,17 @@ ENERGY_MINUTE = MeasurementSpec(
             "outside [0, bound], booked from the power samples or clamped.",
         ),
         _f("glitches", "none", "Electric only: single counter samples below their neighbours, skipped."),
+        _f("electric_wh", "watth", "Cooling only: the Shelly's energy in the minute (0 without meter data)."),
+        _f("electric_seconds", "s", "Cooling only: seconds the Shelly's energy covers in the minute."),
     ),
     "Energy per minute, stamped at the minute start, the base of daily energies and COPs: kind=electric "
     "(source=shelly: counter increments under the counter rule, or the device's backfilled minute; the counts of "
     "resets, clamps and glitches say where the rule stepped in), kind=heat (source=device: compressor "
     "heat output, dt_flow: flow x dT x 1.163, estimate: modulation x rated power), each poll held over the minutes "
-    "up to the next one within 15 min.",
-    {TAG_KIND: ("electric", "heat"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
+    "up to the next one within 15 min. kind=cooling (source=dt_flow): a reversible unit's minute in a cooling "
+    "program (hp_circuit program *Cooling*) with negative flow x dT: wh = heat taken out of the rooms (positive); "
+    "such a minute has no heat row from any source (cooling is its own category, methodology §2).",
+    {TAG_KIND: ("electric", "heat", "cooling"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
 )
 _ENERGY_FIELDS = (
     _f("kwh", "kwatth", "Energy in the interval."),
@@ -528,7 +532,7 @@ _ENERGY_FIELDS = (
 )
 _ENERGY_TAGS = {
     TAG_KIND: ("electric", "heat", "heating_rod", "gas"),
-    TAG_USAGE: ("total", "heating", "dhw"),
+    TAG_USAGE: ("total", "heating", "dhw", "cooling"),
     TAG_SOURCE: ("shelly", "device", *HEAT_SOURCES[1:]),
 }
 ENERGY_DAILY = MeasurementSpec(
@@ -538,7 +542,10 @@ ENERGY_DAILY = MeasurementSpec(
     _ENERGY_FIELDS,
     "Energy per local day (today so far), stamped at local midnight (UTC instant). source=shelly (electric) and "
     "dt_flow/estimate (heat) sum energy_minute; source=device is the device's day counters (heat, electric and a "
-    "hybrid's gas per usage heating/dhw, total = their sum; heating_rod).",
+    "hybrid's gas per usage heating/dhw/cooling, total = heating + dhw, for electric + cooling; heating_rod). "
+    "usage=cooling (a reversible unit): kind=heat is the heat taken out of the rooms (positive), kind=electric "
+    "source=shelly the meter's energy while cooling, which electric/total/shelly includes; hours = cooling hours. "
+    "Heating figures use electric total - cooling.",
     _ENERGY_TAGS,
 )
 ENERGY_MONTHLY = MeasurementSpec(
@@ -582,7 +589,7 @@ JAZ = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_PERIOD, TAG_SOURCE, TAG_BOUNDARY, TAG_STATUS),
     (
-        _f("jaz", "none", "Σheat / Σelectricity over the period (SPF)."),
+        _f("jaz", "none", "Σheat / Σelectricity outside cooling over the period (SPF)."),
         _f("heat_kwh", "kwatth", "Heat in the period."),
         _f("electric_kwh", "kwatth", "Electricity in the period."),
         _f("coverage", "percent", "Time both energies covered on the counted days / time of the period so far, %."),
@@ -590,7 +597,8 @@ JAZ = MeasurementSpec(
     ),
     "Annual performance factor over complete local days (finished, both energies covering >= "
     "HPM_COP_MIN_COVERAGE of the day) that have both heat (source device or dt_flow, never the estimate) and "
-    "Shelly electricity, stamped at today's local midnight; status=full above 330 days of covered time, else "
+    "Shelly electricity (minus the day's cooling electricity), stamped at today's local midnight; status=full "
+    "above 330 days of covered time, else "
     "provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )
