@@ -173,12 +173,13 @@ SHELLY_EVENT = MeasurementSpec(
     Bucket.RAW,
     (TAG_DEVICE, TAG_KIND),
     (
-        _f("before", "watth", "Counter value (total import) before the event."),
-        _f("after", "watth", "Counter value (total import) after the event."),
+        _f("before", "watth", "Counter before the event: total import (export: the phase's export at start)."),
+        _f("after", "watth", "Counter after the event: total import (export: the phase's export now)."),
         _f("message", "none", "What happened, in words.", Kind.STRING),
     ),
-    "Counter resets, reboots and profile changes of the meter.",
-    {TAG_KIND: ("counter_reset", "reboot", "profile_change")},
+    "Counter resets, reboots and profile changes of the meter; export: a phase feeds energy back (a current "
+    "clamp the wrong way round), once per phase and collector run.",
+    {TAG_KIND: ("counter_reset", "reboot", "profile_change", "export")},
 )
 
 # --- raw: Viessmann ------------------------------------------------------------------------------------
@@ -367,12 +368,26 @@ HP_REFRIGERANT = MeasurementSpec(
         _gauge("condenser_subcooling", "celsius", "Condenser subcooling (a difference, labelled celsius by the API)."),
         _gauge("economizer_liquid_temperature", "celsius", "Refrigerant liquid temperature at the economizer."),
         _gauge("inverter_temperature", "celsius", "Inverter power module temperature."),
-        _gauge("hot_gas_temperature", "celsius", "Hot gas temperature (legacy brine units)."),
+        _gauge("compressor_ambient_temperature", "celsius", "Air temperature around the compressor."),
+        _gauge("hot_gas_temperature", "celsius", "Hot gas temperature (device-level sensor)."),
+        _gauge("suction_gas_temperature", "celsius", "Suction gas temperature (device-level sensor)."),
+        _gauge("liquid_gas_temperature", "celsius", "Refrigerant liquid temperature (device-level sensor)."),
         _gauge("hot_gas_pressure", "pressurebar", "High-side (hot gas) pressure."),
         _gauge("suction_gas_pressure", "pressurebar", "Low-side (suction gas) pressure."),
     ),
     "Refrigerant-cycle sensors, where the model reports them; compressor id from the device (evaporator, "
     "condenser and economizer 0 belong to compressor 0).",
+)
+HP_POWER = MeasurementSpec(
+    "hp_power",
+    Bucket.RAW,
+    (TAG_DEVICE,),
+    (
+        _gauge("heat_production", "watt", "Current heat output of the whole heat pump, as the device reports it."),
+        _gauge("power_consumption", "watt", "Current electric input of the whole heat pump, as the device reports it."),
+    ),
+    "Device-level instantaneous power where the model reports no compressor-level figures (the Vitocal 200-A's "
+    "system controller: heating.heat.production.current, heating.power.consumption.current).",
 )
 HP_MESSAGE = MeasurementSpec(
     "hp_message",
@@ -463,6 +478,7 @@ RAW_MEASUREMENTS = (
     HP_HEATING_ROD,
     HP_BURNER,
     HP_REFRIGERANT,
+    HP_POWER,
     HP_ERRORS,
     HP_ERROR,
     HP_MESSAGE,
@@ -507,13 +523,17 @@ ENERGY_MINUTE = MeasurementSpec(
             "outside [0, bound], booked from the power samples or clamped.",
         ),
         _f("glitches", "none", "Electric only: single counter samples below their neighbours, skipped."),
+        _f("electric_wh", "watth", "Cooling only: the Shelly's energy in the minute (0 without meter data)."),
+        _f("electric_seconds", "s", "Cooling only: seconds the Shelly's energy covers in the minute."),
     ),
     "Energy per minute, stamped at the minute start, the base of daily energies and COPs: kind=electric "
     "(source=shelly: counter increments under the counter rule, or the device's backfilled minute; the counts of "
     "resets, clamps and glitches say where the rule stepped in), kind=heat (source=device: compressor "
     "heat output, dt_flow: flow x dT x 1.163, estimate: modulation x rated power), each poll held over the minutes "
-    "up to the next one within 15 min.",
-    {TAG_KIND: ("electric", "heat"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
+    "up to the next one within 15 min. kind=cooling (source=dt_flow): a reversible unit's minute in a cooling "
+    "program (hp_circuit program *Cooling*) with negative flow x dT: wh = heat taken out of the rooms (positive); "
+    "such a minute has no heat row from any source (cooling is its own category, methodology §2).",
+    {TAG_KIND: ("electric", "heat", "cooling"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
 )
 _ENERGY_FIELDS = (
     _f("kwh", "kwatth", "Energy in the interval."),
@@ -522,7 +542,7 @@ _ENERGY_FIELDS = (
 )
 _ENERGY_TAGS = {
     TAG_KIND: ("electric", "heat", "heating_rod", "gas"),
-    TAG_USAGE: ("total", "heating", "dhw"),
+    TAG_USAGE: ("total", "heating", "dhw", "cooling"),
     TAG_SOURCE: ("shelly", "device", *HEAT_SOURCES[1:]),
 }
 ENERGY_DAILY = MeasurementSpec(
@@ -532,7 +552,10 @@ ENERGY_DAILY = MeasurementSpec(
     _ENERGY_FIELDS,
     "Energy per local day (today so far), stamped at local midnight (UTC instant). source=shelly (electric) and "
     "dt_flow/estimate (heat) sum energy_minute; source=device is the device's day counters (heat, electric and a "
-    "hybrid's gas per usage heating/dhw, total = their sum; heating_rod).",
+    "hybrid's gas per usage heating/dhw/cooling, total = heating + dhw, for electric + cooling; heating_rod). "
+    "usage=cooling (a reversible unit): kind=heat is the heat taken out of the rooms (positive), kind=electric "
+    "source=shelly the meter's energy while cooling, which electric/total/shelly includes; hours = cooling hours. "
+    "Heating figures use electric total - cooling.",
     _ENERGY_TAGS,
 )
 ENERGY_MONTHLY = MeasurementSpec(
@@ -576,7 +599,7 @@ JAZ = MeasurementSpec(
     Bucket.ROLLUP,
     (TAG_PERIOD, TAG_SOURCE, TAG_BOUNDARY, TAG_STATUS),
     (
-        _f("jaz", "none", "Σheat / Σelectricity over the period (SPF)."),
+        _f("jaz", "none", "Σheat / Σelectricity outside cooling over the period (SPF)."),
         _f("heat_kwh", "kwatth", "Heat in the period."),
         _f("electric_kwh", "kwatth", "Electricity in the period."),
         _f("coverage", "percent", "Time both energies covered on the counted days / time of the period so far, %."),
@@ -584,7 +607,8 @@ JAZ = MeasurementSpec(
     ),
     "Annual performance factor over complete local days (finished, both energies covering >= "
     "HPM_COP_MIN_COVERAGE of the day) that have both heat (source device or dt_flow, never the estimate) and "
-    "Shelly electricity, stamped at today's local midnight; status=full above 330 days of covered time, else "
+    "Shelly electricity (minus the day's cooling electricity), stamped at today's local midnight; status=full "
+    "above 330 days of covered time, else "
     "provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )
@@ -742,6 +766,8 @@ PLAUSIBLE: dict[tuple[str, str], Plausible] = {
     (HP_COMPRESSOR.name, "heat_production"): Plausible(0, 1e6),
     (HP_COMPRESSOR.name, "power_consumption"): Plausible(0, 1e6),
     (HP_COMPRESSOR.name, "rated_power"): Plausible(0, 1000),
+    (HP_POWER.name, "heat_production"): Plausible(0, 1e6),
+    (HP_POWER.name, "power_consumption"): Plausible(0, 1e6),
     (HP_INVERTER.name, "power"): Plausible(-1e6, 1e6),
     (HP_INVERTER.name, "current"): Plausible(-1000, 1000),
     (HP_HYDRAULICS.name, "volumetric_flow"): Plausible(0, 100_000),

@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         description="Simulated installation: a hybrid whose gas burner heats the rooms instead of the heat pump "
         "below this outside temperature (alternative bivalent operation). Empty: no burner.",
     )
+    simulation_cooling_setpoint_c: float | None = Field(
+        None,
+        ge=18,
+        le=30,
+        description="Simulated installation: a reversible unit that cools the rooms to this temperature on summer "
+        "days (circuit mode heatingCooling). Empty: heating only.",
+    )
     simulation_catchup_hours: float = Field(
         24.0,
         ge=0,

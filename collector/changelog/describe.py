@@ -59,6 +59,7 @@ def describe_baseline(snapshot: Mapping[str, Value]) -> str:
         "circulation": "circulation pump",
         "holiday": "holiday programs",
         "heating_rod": "heating rod",
+        "system": "system settings",
     }
     entities = {split_key(key)[0] for key, value in snapshot.items() if value is not None}
     parts += [label for entity, label in labels.items() if entity in entities]

@@ -26,7 +26,7 @@ Kind = Literal["number", "text", "bool", "schedule", "period"]
 Value = Any  # JSON-compatible: int | float | str | bool | list | None
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ENTITY_ORDER = ("dhw", "circulation", "holiday", "holiday_at_home", "heating_rod")  # after the circuits
+ENTITY_ORDER = ("dhw", "circulation", "holiday", "holiday_at_home", "heating_rod", "system")  # after the circuits
 # Dates the API reports for a holiday program that was never scheduled.
 UNSET_DATES = frozenset({"", "2000-01-01"})
 _CIRCUIT = re.compile(r"^heating\.circuits\.(\d+)\.")
@@ -46,7 +46,7 @@ class Item:
     command: str = ""  # the set-command whose parameter constraints give the stepping
     default_step: float = 1  # when the response carries no such constraint
     states: tuple[str, str] = ("on", "off")  # texts for True / False
-    unless_prop: str = ""  # no key when the feature carries this property: another item reads the setting
+    unless_prop: str = ""  # no key at all when the feature carries this property (a richer item reads it)
 
 
 def _group(entity: str, prefix: str, *items: Item) -> tuple[Item, ...]:
@@ -141,14 +141,12 @@ ITEMS: tuple[Item, ...] = (
         _text("mode", "DHW mode", "operating.modes.active", "value", "mode"),
         _dhw_temperature("target", "DHW target temperature", "temperature.main"),
         _dhw_temperature("target2", "DHW target temperature 2", "temperature.temp2"),
-        # ``value`` mirrors switchOnValue where both exist: reading both would report one edit twice. Legacy
-        # units (222-S) send only ``value``, set with setHysteresis.
+        # ``value`` mirrors switchOnValue wherever both exist: reading both would report one edit twice. Older
+        # firmware (2021 Vitocal 200-S, Vitocaldens 222-F) reports only ``value``, the one DHW hysteresis.
         _hysteresis("hysteresis_on", "DHW hysteresis switch-on", "switchOnValue"),
         _hysteresis("hysteresis_off", "DHW hysteresis switch-off", "switchOffValue"),
         replace(
-            _num("hysteresis", "DHW hysteresis", "temperature.hysteresis", "value", "hysteresis", "K", "setHysteresis"),
-            default_step=0.5,
-            unless_prop="switchOnValue",
+            _hysteresis("hysteresis", "DHW hysteresis", "value"), command="setHysteresis", unless_prop="switchOnValue"
         ),
         _flag("hygiene", "DHW hygiene function", "hygiene", "enabled", "hygiene"),
         *_schedule("schedule", "DHW schedule", "schedule"),
@@ -178,6 +176,38 @@ ITEMS: tuple[Item, ...] = (
         "heating.configuration.heatingRod.",
         _flag("heating", "Heating rod for space heating", "heating", "useApproved", "heating-rod", _ALLOWED),
         _flag("dhw", "Heating rod for DHW", "dhw", "useApproved", "heating-rod", _ALLOWED),
+    ),
+    *_group(  # the whole unit (2025 200-S, 200-A): quiet mode costs capacity, limits and damping steer the curve
+        "system",
+        "heating.",
+        _text("noise_reduction", "Noise reduction", "noise.reduction.operating.programs.active", "value", "noise"),
+        _num(
+            "flow_min",
+            "Minimum flow temperature (system)",
+            "configuration.flow.temperature.min",
+            "value",
+            "supply-limits",
+            "°C",
+            "",
+        ),
+        _num(
+            "flow_max",
+            "Maximum flow temperature (system)",
+            "configuration.flow.temperature.max",
+            "value",
+            "supply-limits",
+            "°C",
+            "",
+        ),
+        _num(
+            "outside_damping",
+            "Outside temperature damping",
+            "configuration.temperature.outside.DampingFactor",
+            "value",
+            "outside-damping",
+            "min",
+            "",
+        ),
     ),
 )
 
@@ -261,7 +291,7 @@ def _circuits_with_settings(by_name: Mapping[str, Mapping[str, Any]], known_circ
 def _read(item: Item, entity: str, feature: Mapping[str, Any]) -> dict[str, Value]:
     props = feature.get("properties") if feature.get("isEnabled") else None
     props = props if isinstance(props, Mapping) else {}
-    if item.unless_prop and _prop(props, item.unless_prop) is not None:
+    if item.unless_prop and item.unless_prop in props:
         return {}
     raw = [_prop(props, name) for name in item.props]
     key = f"{entity}/{item.field}"

@@ -47,6 +47,7 @@ class ChangeTracker:
         self.store = ChangelogStore(changelog_path(settings))  # raises ChangelogFileError for unusable files
         self._last: dict[str, tuple[str, dict[str, Value]] | None] = {}
         self._unwritten: dict[str, tuple[str, float]] = {}  # device -> (hash, first seen) of a failed write
+        self._without_settings: set[str] = set()  # devices already reported to carry no settings (logged once)
         self.faults = FaultEpisodes(log, "changelog", clock)
         self._lock = threading.Lock()  # the Viessmann worker observes while the main thread may add notes
 
@@ -79,7 +80,10 @@ class ChangeTracker:
             return []
         if last is None:
             if not found:
-                log.warning("changelog: no configuration in the features of device %s, nothing recorded", device_id)
+                # a split unit's outdoor unit (Vitocal 200-A) never carries settings: say so once, not every poll
+                if device_id not in self._without_settings:
+                    self._without_settings.add(device_id)
+                    log.warning("changelog: no configuration in the features of device %s, nothing recorded", device_id)
                 return []
             changes = [NewChange("baseline", describe_baseline(snapshot), ("baseline",))]
         else:

@@ -99,12 +99,30 @@ def energy_minute(points: Sequence[Point], now: int, params: Params) -> list[Poi
         )
         for t, (wh, seconds, resets, clamped, glitches) in electric_minutes(points, start, stop, params).items()
     ]
-    heat = heat_minutes(points, start, stop, now, params)
-    return electric + [
-        derived("energy_minute", {"kind": "heat", "source": source}, {"wh": wh, "seconds": seconds}, t)
-        for source, rows in heat.items()
-        for t, (wh, seconds) in rows.items()
-    ]
+    heat, cooling = heat_minutes(points, start, stop, now, params)
+    metered = {p.time_ns: dict(p.fields) for p in electric}
+    return (
+        electric
+        + [
+            derived("energy_minute", {"kind": "heat", "source": source}, {"wh": wh, "seconds": seconds}, t)
+            for source, rows in heat.items()
+            for t, (wh, seconds) in rows.items()
+        ]
+        + [
+            derived(
+                "energy_minute",
+                {"kind": "cooling", "source": "dt_flow"},
+                {
+                    "wh": wh,
+                    "seconds": seconds,
+                    "electric_wh": metered.get(t, {}).get("wh", 0.0),
+                    "electric_seconds": metered.get(t, {}).get("seconds", 0.0),
+                },
+                t,
+            )
+            for t, (wh, seconds) in cooling.items()
+        ]
+    )
 
 
 def _day_windows(start: int, stop: int, params: Params) -> list[tuple[int, int]]:
@@ -141,14 +159,40 @@ def day_counter_energy(
     return inside[-1][1], float(seconds)
 
 
-# (kind, usage, measurement, field, tags) of the device day counters; usage total = heating + dhw
+# (kind, usage, measurement, field, tags) of the device day counters
 DEVICE_DAY_COUNTERS = (
-    ("heat", "heating", "hp_energy_summary", "current_day", {"kind": "heat", "usage": "heating"}),
-    ("heat", "dhw", "hp_energy_summary", "current_day", {"kind": "heat", "usage": "dhw"}),
-    ("electric", "heating", "hp_energy_summary", "current_day", {"kind": "electric", "usage": "heating"}),
-    ("electric", "dhw", "hp_energy_summary", "current_day", {"kind": "electric", "usage": "dhw"}),
+    *(
+        (kind, usage, "hp_energy_summary", "current_day", {"kind": kind, "usage": usage})
+        for kind in ("heat", "electric")
+        for usage in ("heating", "dhw", "cooling")
+    ),
     ("heating_rod", "total", "hp_heating_rod", "energy_day", {}),
 )
+
+
+def in_device_total(kind: str, usage: str) -> bool:
+    """usage total = heating + dhw; electric also + cooling (what the meter sees), heat not (cooling is no heat)."""
+    return usage in ("heating", "dhw") or (usage == "cooling" and kind == "electric")
+
+
+def cooling_daily(points: Sequence[Point], days: Sequence[tuple[int, int]]) -> list[Point]:
+    """Per local day: heat taken out of the rooms (heat/cooling/dt_flow) and the meter's energy while cooling
+    (electric/cooling/shelly); hours = hours of cooling."""
+    wh = dict(samples(points, "energy_minute", "wh", kind="cooling", source="dt_flow"))
+    seconds = dict(samples(points, "energy_minute", "seconds", kind="cooling", source="dt_flow"))
+    ewh = dict(samples(points, "energy_minute", "electric_wh", kind="cooling", source="dt_flow"))
+    eseconds = dict(samples(points, "energy_minute", "electric_seconds", kind="cooling", source="dt_flow"))
+    out = []
+    for day in days:
+        inside = [t for t in wh if day[0] <= t < day[1]]
+        if inside:
+            heat = sum(wh[t] for t in inside) / 1000.0
+            electric = sum(ewh[t] for t in inside) / 1000.0
+            tags = {"kind": "heat", "usage": "cooling", "source": "dt_flow"}
+            out.append(_energy_point("energy_daily", tags, heat, sum(seconds[t] for t in inside), day))
+            tags = {"kind": "electric", "usage": "cooling", "source": "shelly"}
+            out.append(_energy_point("energy_daily", tags, electric, sum(eseconds[t] for t in inside), day))
+    return out
 
 
 def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Point]:
@@ -160,12 +204,15 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
     minute_series = (("electric", "shelly"), ("heat", "dt_flow"), ("heat", "estimate"))
     for kind, source in minute_series:
         rows = minute_energies(points, kind, source)
+        if (kind, source) == ("heat", "dt_flow"):  # a cooling minute has no heat by rule, but flow x dT covers it
+            rows |= {t: (0.0, seconds) for t, (_, seconds) in minute_energies(points, "cooling", source).items()}
         for day in days:
             inside = [value for t, value in rows.items() if day[0] <= t < day[1]]
             if inside:
                 wh = sum(w for w, _ in inside)
                 tags = {"kind": kind, "usage": "total", "source": source}
                 out.append(_energy_point("energy_daily", tags, wh / 1000.0, sum(s for _, s in inside), day))
+    out += cooling_daily(points, days)
     for day in days:
         per_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for kind, usage, measurement, field, tags in DEVICE_DAY_COUNTERS:
@@ -173,7 +220,7 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
             if found is None:
                 continue
             out.append(_energy_point("energy_daily", {"kind": kind, "usage": usage, "source": "device"}, *found, day))
-            if usage != "total":
+            if in_device_total(kind, usage):
                 per_kind[kind].append(found)
         for kind, parts in per_kind.items():
             kwh = sum(k for k, _ in parts)

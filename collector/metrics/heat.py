@@ -1,7 +1,9 @@
 """Twin of the heat part of influxdb/tasks/energy_minute.flux: heat per minute from each available source,
-best first (methodology §8): device (compressor heat output) > dt_flow (flow x dT x c_p) > estimate
+best first (methodology §8): device (compressor or whole-unit heat output) > dt_flow (flow x dT x c_p) > estimate
 (modulation x rated power, display only). dt_flow skips a hybrid's minutes with its gas burner firing: the
-secondary circuit's flow x dT then carries the burner's heat, which is not heat-pump heat."""
+secondary circuit's flow x dT then carries the burner's heat, which is not heat-pump heat. A reversible unit's
+cooling minutes (a circuit in a cooling program and negative flow x dT) are cooling, not negative heat: no source
+books heat in them (methodology §2)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collector.metrics.series import MINUTE_NS, NS, Sample, in_range, intervals,
 from collector.points import Point
 
 RATED_LOOKBACK_NS = 30 * 86400 * NS
-BURNER_LOOKBACK_NS = 30 * 86400 * NS
+STATE_LOOKBACK_NS = 30 * 86400 * NS
 PAUSED_BY_BURNER = ("dt_flow",)
 Inputs = dict[str, float]  # one minute's mean of each input present
 
@@ -30,7 +32,10 @@ SOURCES: dict[str, Callable[[Inputs, float | None], float | None]] = {
 def minute_inputs(points: Sequence[Point], start: int, stop: int) -> dict[int, Inputs]:
     """1-minute means of the heat inputs, stamped at the minute start."""
     series: dict[str, list[Sample]] = {
-        "heat_production": samples(points, "hp_compressor", "heat_production"),
+        # the compressor's heat output, or the whole unit's where the model reports no compressor figure (200-A)
+        "heat_production": sorted(
+            samples(points, "hp_compressor", "heat_production") + samples(points, "hp_power", "heat_production")
+        ),
         "modulation": samples(points, "hp_compressor", "modulation"),
         "supply": samples(points, "hp_temperature", "value", sensor="supply"),
         "return": samples(points, "hp_temperature", "value", sensor="return"),
@@ -51,41 +56,60 @@ def rated_kw(points: Sequence[Point], now: int) -> float | None:
     return found[-1][1] if found else None
 
 
-def burner_firing(points: Sequence[Point], start: int, stop: int) -> set[int]:
-    """Minutes (start of minute) in [start, stop) with a gas burner on: the highest burner state seen in the minute,
-    else the last state before it (held: Viessmann values are written only when they change)."""
-    states = samples(points, "hp_burner", "active")
-    before = in_range(states, start - BURNER_LOOKBACK_NS, start)
+def held_minutes(states: Sequence[Sample], start: int, stop: int) -> set[int]:
+    """Minutes (start of minute) in [start, stop) with a state > 0: the highest state seen in the minute, else the
+    last one before it (held: Viessmann values are written only when they change)."""
+    before = in_range(states, start - STATE_LOOKBACK_NS, start)
     per_minute: dict[int, float] = {}
     for t, value in in_range(states, start, stop):
         minute = minute_of(t)
         per_minute[minute] = max(per_minute.get(minute, value), value)
     state = before[-1][1] if before else 0.0
-    firing = set()
+    on = set()
     for minute in range(start, stop, MINUTE_NS):
         state = per_minute.get(minute, state)
         if state > 0:
-            firing.add(minute)
-    return firing
+            on.add(minute)
+    return on
+
+
+def cooling_program(points: Sequence[Point]) -> list[Sample]:
+    """1 while a circuit runs a cooling program (normalCooling, reducedCooling, ...), else 0."""
+    return sorted(
+        (p.time_ns, 1.0 if "Cooling" in str(value) else 0.0)
+        for p in points
+        if p.measurement == "hp_circuit"
+        for name, value in p.fields
+        if name == "program"
+    )
+
+
+Minutes = dict[int, tuple[float, float]]  # minute start -> (Wh, seconds)
 
 
 def heat_minutes(
     points: Sequence[Point], start: int, stop: int, now: int, params: Params
-) -> dict[str, dict[int, tuple[float, float]]]:
+) -> tuple[dict[str, Minutes], Minutes]:
     """Per source: minute start -> (Wh, seconds) for every minute a held value covers: each minute's mean power
-    holds until the next minute with a value if that comes within the gap rule."""
+    holds until the next minute with a value if that comes within the gap rule; and the cooling minutes apart
+    (heat taken out of the circuit, positive Wh), which no source's heat includes."""
     inputs = minute_inputs(points, start - params.max_gap_s * NS, stop)
     rated = rated_kw(points, now)
-    firing = burner_firing(points, start, stop)
-    result = {}
+    firing = held_minutes(samples(points, "hp_burner", "active"), start, stop)
+    held = {}
     for source, power in SOURCES.items():
         series = [(t, p) for t in sorted(inputs) if (p := power(inputs[t], rated)) is not None]
-        minutes = {
+        held[source] = {
             minute: (p * 60.0 / 3600.0, 60.0)
             for t, p, _, seconds in intervals(series, start - params.max_gap_s * NS, lambda s: s < params.max_gap_s)
             for minute in range(t, t + seconds * NS, MINUTE_NS)
             if start <= minute < stop and not (source in PAUSED_BY_BURNER and minute in firing)
         }
-        if minutes:
-            result[source] = minutes
-    return result
+    program = held_minutes(cooling_program(points), start, stop)
+    cooling = {t: (-wh, s) for t, (wh, s) in held["dt_flow"].items() if t in program and wh < 0}
+    heat = {
+        source: {t: value for t, value in minutes.items() if t not in cooling}
+        for source, minutes in held.items()
+        if minutes
+    }
+    return {source: minutes for source, minutes in heat.items() if minutes}, cooling

@@ -20,17 +20,18 @@ def day_count(start: int, stop: int) -> int:
 
 
 def _paired(points: Sequence[Point], source: str, params: Params) -> dict[int, tuple[float, float, float]]:
-    """Day -> (heat kWh, Shelly electric kWh, seconds both cover) for the days both cover >= the minimum
-    coverage (a day the meter half missed would pair a whole day's heat with half its electricity)."""
+    """Day -> (heat kWh, Shelly electric kWh outside cooling, seconds both cover) for the days both cover >= the
+    minimum coverage (a day the meter half missed would pair a whole day's heat with half its electricity)."""
 
-    def daily(field: str, kind: str, source: str) -> dict[int, float]:
-        return dict(samples(points, "energy_daily", field, kind=kind, usage="total", source=source))
+    def daily(field: str, kind: str, source: str, usage: str = "total") -> dict[int, float]:
+        return dict(samples(points, "energy_daily", field, kind=kind, usage=usage, source=source))
 
     heat, electric = daily("kwh", "heat", source), daily("kwh", "electric", "shelly")
+    cooling = daily("kwh", "electric", "shelly", "cooling")
     heat_cov, electric_cov = daily("coverage", "heat", source), daily("coverage", "electric", "shelly")
     heat_h, electric_h = daily("hours", "heat", source), daily("hours", "electric", "shelly")
     return {
-        t: (heat[t], electric[t], min(heat_h[t], electric_h[t]) * 3600.0)
+        t: (heat[t], electric[t] - cooling.get(t, 0.0), min(heat_h[t], electric_h[t]) * 3600.0)
         for t in sorted(heat.keys() & electric.keys() & heat_cov.keys() & electric_cov.keys())
         if t in heat_h and t in electric_h
         if heat_cov[t] >= params.min_coverage_pct and electric_cov[t] >= params.min_coverage_pct

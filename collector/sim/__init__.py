@@ -50,7 +50,12 @@ class Simulation:
         self._wall0 = clock()
         catchup = settings.simulation_catchup_hours * 3600.0 if self.speed > 1 else 0.0
         self._sim0 = self._wall0 - catchup if start is None else start
-        self.installation = Installation(self._sim0, settings.tz, burner_below_c=settings.simulation_burner_below_c)
+        self.installation = Installation(
+            self._sim0,
+            settings.tz,
+            burner_below_c=settings.simulation_burner_below_c,
+            cooling_setpoint_c=settings.simulation_cooling_setpoint_c,
+        )
         self._lock = threading.RLock()
         password = settings.shelly_password.get_secret_value() if settings.shelly_password else None
         # The emulator's clock is the model's: requests only ever integrate power the model has produced.

@@ -61,6 +61,11 @@ def run(args: argparse.Namespace, settings: Settings, sink: Sink) -> int:
         f"simulated {args.days:g} days: {history.points} points written; truth: heat {totals.heat / 1000:.1f} kWh, "
         f"electricity (Shelly, boundary H2) {totals.meter / 1000:.1f} kWh, SPF {totals.spf or 0:.3f}"
     )
+    if totals.meter_cooling > 0:
+        print(
+            f"cooling: {totals.cooling / 1000:.1f} kWh removed with {totals.meter_cooling / 1000:.1f} kWh "
+            f"(in the electricity above, not in the SPF), EER {totals.eer or 0:.3f}"
+        )
     return 0
 
 

@@ -3,7 +3,9 @@
 The template is a compact subset of a real 250-A dump (PyViCare's ``tests/response/Vitocal250A.json``): the same
 feature names, property names, types and units, filled from the model's state. tests/sim checks every feature
 and property against that dump, so PyViCare's getters and the collector's raw reads see what a real unit sends.
-Like the real unit, energies are reported in 0.1 kWh and the arrays run newest first.
+Like the real unit, energies are reported in 0.1 kWh and the arrays run newest first. A reversible unit (cooling
+set point given) adds the circuit's cooling modes and programs as the Vitocal 151-A dump shows them (tests/data:
+``Celsius`` labels, demand ``cooling``) and books its cooling in the 250-A's cooling summaries.
 """
 
 from __future__ import annotations
@@ -126,7 +128,9 @@ def features_response(installation: Installation) -> dict[str, Any]:
         "heating.bufferCylinder.sensors.temperature.main": _sensor((step.supply_c + step.return_c) / 2),
         "heating.circuits": {"enabled": {"type": "array", "value": ["0"]}},
         "heating.circuits.0": {"active": _bool(True), "name": _str(""), "type": _str("heatingCircuit")},
-        "heating.circuits.0.circulation.pump": {"status": _str("on" if hp.mode is Mode.HEATING else "off")},
+        "heating.circuits.0.circulation.pump": {
+            "status": _str("on" if hp.mode in (Mode.HEATING, Mode.COOLING) else "off")
+        },
         "heating.circuits.0.heating.curve": {"shift": _num(spec.curve_shift, ""), "slope": _num(spec.curve_slope, "")},
         "heating.circuits.0.operating.modes.active": {"value": _str("heating")},
         "heating.circuits.0.operating.modes.heating": {"active": _bool(True)},
@@ -171,11 +175,13 @@ def features_response(installation: Installation) -> dict[str, Any]:
         "heating.valves.fourThreeWay.position": {"value": _str(valve)},
         "heating.heat.production.summary.heating": book.summary(lambda e: e.heat_heating),
         "heating.heat.production.summary.dhw": book.summary(lambda e: e.heat_dhw),
-        "heating.heat.production.summary.cooling": book.summary(lambda e: 0.0),
+        "heating.heat.production.summary.cooling": book.summary(lambda e: e.cooling),
         "heating.power.consumption.summary.heating": book.summary(lambda e: e.device_heating),
         "heating.power.consumption.summary.dhw": book.summary(lambda e: e.device_dhw),
-        "heating.power.consumption.summary.cooling": book.summary(lambda e: 0.0),
-        "heating.power.consumption.total": book.arrays(lambda e: e.device_heating + e.device_dhw, stamp),
+        "heating.power.consumption.summary.cooling": book.summary(lambda e: e.device_cooling),
+        "heating.power.consumption.total": book.arrays(
+            lambda e: e.device_heating + e.device_dhw + e.device_cooling, stamp
+        ),
         "heating.power.consumption.heating": book.arrays(lambda e: e.device_heating, stamp),
         "heating.power.consumption.dhw": book.arrays(lambda e: e.device_dhw, stamp),
         "heating.spf.heating": {"value": _num(_spf(year.heat_heating, year.device_heating), "")},
@@ -184,6 +190,8 @@ def features_response(installation: Installation) -> dict[str, Any]:
     }
     if inst.burner is not None:
         table.update(_burner_features(inst, book))
+    if inst.cooling_setpoint_c is not None:
+        table.update(_cooling_features(inst, inst.cooling_setpoint_c))
     return {"data": [_feature(name, properties, stamp) for name, properties in table.items()]}
 
 
@@ -199,6 +207,33 @@ def _burner_features(inst: Installation, book: _Book) -> dict[str, Properties]:
         "heating.burners.0.statistics": {"hours": _num(round(burner.hours, 1), ""), "starts": _num(burner.starts, "")},
         "heating.gas.consumption.summary.heating": book.summary(lambda e: e.burner / gas),
         "heating.gas.consumption.summary.dhw": book.summary(lambda e: 0.0),
+    }
+
+
+def _cooling_features(inst: Installation, setpoint_c: float) -> dict[str, Properties]:
+    """A reversible unit's circuit in mode heatingCooling: the cooling program runs on days too warm to heat."""
+    cooling = inst.cooling_season
+    circuit = "heating.circuits.0.operating"
+    programs = {"comfort": setpoint_c - 2.0, "normal": setpoint_c, "reduced": setpoint_c + 2.0}
+    return {
+        f"{circuit}.modes.active": {"value": _str("heatingCooling")},
+        f"{circuit}.modes.heating": {"active": _bool(False)},
+        f"{circuit}.modes.cooling": {"active": _bool(False)},
+        f"{circuit}.modes.heatingCooling": {"active": _bool(True)},
+        f"{circuit}.programs.active": {"value": _str("normalCooling" if cooling else "normalHeating")},
+        f"{circuit}.programs.normalHeating": {
+            "active": _bool(not cooling),
+            "demand": _str("heating"),
+            "temperature": _num(inst.house.room_setpoint_c, "celsius"),
+        },
+        **{
+            f"{circuit}.programs.{level}Cooling": {
+                "active": _bool(cooling and level == "normal"),
+                "demand": _str("cooling"),
+                "temperature": _num(temperature, "Celsius"),  # the capital C of the real dumps
+            }
+            for level, temperature in programs.items()
+        },
     }
 
 

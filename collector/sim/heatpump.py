@@ -15,6 +15,10 @@ Physics, per step of a few seconds:
   on/off band of the deficit shrinks (down to the circuit water's share): the compressor short-cycles.
 - Below the bivalence temperature, when the compressor at full output cannot keep up, the heating rod adds
   3 kW stages. The rod is on the indoor unit's supply, not on the Shelly (boundary H2): it is accounted apart.
+- A reversible unit cools in summer: the rooms' cooling load fills a second deficit store, and the reversed cycle
+  takes heat from the circuit (supply at a fixed cooling set point above the dew point, return above it: flow x dT
+  heat is negative) with EER = η(modulation) × Carnot for cooling (water-side evaporator −2 K, air-side condenser
+  +6 K). Hot water still has priority and is charged in heating mode.
 The model knows its true heat and electricity; the meters and the device report what a real unit would.
 """
 
@@ -34,6 +38,7 @@ class Mode(StrEnum):
     HEATING = "heating"
     DHW = "dhw"
     DEFROST = "defrost"
+    COOLING = "cooling"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,10 @@ class HeatPumpSpec:
     flow_lph: float = 1200.0
     rated_power_kw: float = 10.0
     device_meter_share: float = 0.97  # the controller's own consumption estimate vs the real draw
+    cooling_supply_c: float = 18.0  # underfloor cooling: above the rooms' dew point
+    max_cooling_w: float = 7000.0
+    min_cooling_w: float = 2000.0
+    cooling_carnot_efficiency: float = 0.37  # an EER of ≈ 4.3 at A35/W18, as data sheets give
 
     def max_heat_w(self, outside_c: float) -> float:
         return max(self.min_heat_w, self.max_heat_at_7c_w + self.max_heat_per_k_w * (outside_c - 7.0))
@@ -88,6 +97,13 @@ class HeatPumpSpec:
     def cop(self, supply_c: float, outside_c: float, modulation: float) -> float:
         carnot = (supply_c + 2 + KELVIN) / max(5.0, (supply_c + 2) - (outside_c - 6))
         efficiency = self.carnot_efficiency * (1.0 - 0.3 * (modulation - 0.55) ** 2)
+        return min(self.max_cop, efficiency * carnot)
+
+    def eer(self, supply_c: float, outside_c: float, modulation: float) -> float:
+        """Cooling energy per electricity: the water side is the evaporator, the outside air the condenser."""
+        evaporator, condenser = supply_c - 2.0, outside_c + 6.0
+        carnot = (evaporator + KELVIN) / max(5.0, condenser - evaporator)
+        efficiency = self.cooling_carnot_efficiency * (1.0 - 0.3 * (modulation - 0.55) ** 2)
         return min(self.max_cop, efficiency * carnot)
 
     def buffer_share(self) -> float:
@@ -112,11 +128,11 @@ class Step:
     """What the unit did during one step (powers are means over the step)."""
 
     mode: Mode
-    heat_w: float  # heat delivered to the water (negative while defrosting)
+    heat_w: float  # heat delivered to the water (negative while defrosting or cooling)
     meter_w: float  # electricity on the Shelly (outdoor unit: compressor, fan, controls)
     device_w: float  # electricity the controller reports (its own estimate)
     rod_w: float  # heating-rod electricity = heat (not on the Shelly)
-    usage: str  # heating or dhw: where the step's heat went
+    usage: str  # heating, dhw or cooling: where the step's heat went (or, cooling, came from)
     supply_c: float
     return_c: float
     flow_lph: float
@@ -135,6 +151,7 @@ class HeatPump:
     defrost_s: float = 0.0
     ice: float = 0.0
     deficit_wh: float = 0.0
+    cooling_deficit_wh: float = 0.0  # heat the rooms hold above the cooling set point
     rod_w: float = 0.0
     starts: int = 0
     hours: float = 0.0
@@ -147,7 +164,7 @@ class HeatPump:
     def running(self) -> bool:
         return self.mode is not Mode.OFF
 
-    def _next_mode(self, dt: float, demand_w: float, tank: HotWaterTank) -> Mode:
+    def _next_mode(self, dt: float, demand_w: float, tank: HotWaterTank, cooling_w: float) -> Mode:
         spec = self.spec
         if self.mode is Mode.DEFROST:
             if self.defrost_s + dt <= spec.defrost_s:
@@ -163,6 +180,11 @@ class HeatPump:
             return Mode.DHW
         if may_start and tank.temperature_c < spec.dhw_target_c - spec.dhw_hysteresis_k:
             return Mode.DHW
+        if cooling_w > 0.0 or self.mode is Mode.COOLING:  # the same on/off band as heating
+            if self.mode is Mode.COOLING and self.cooling_deficit_wh > spec.deficit_off_wh:
+                return Mode.COOLING
+            if may_start and self.cooling_deficit_wh >= spec.deficit_on_wh:
+                return Mode.COOLING
         if demand_w <= 0.0:  # summer eco: the circuit does not heat
             return Mode.OFF
         band = spec.buffer_share()
@@ -172,12 +194,21 @@ class HeatPump:
             return Mode.HEATING
         return Mode.OFF
 
-    def step(self, dt: float, outside_c: float, humidity_pct: float, demand_w: float, tank: HotWaterTank) -> Step:
-        """Advance by ``dt`` seconds. ``demand_w`` is the building's heat need; ``tank`` is only read (the caller
-        charges it with the step's heat when ``usage == "dhw"``)."""
+    def step(
+        self,
+        dt: float,
+        outside_c: float,
+        humidity_pct: float,
+        demand_w: float,
+        tank: HotWaterTank,
+        cooling_w: float = 0.0,
+    ) -> Step:
+        """Advance by ``dt`` seconds. ``demand_w`` is the building's heat need, ``cooling_w`` its cooling load (a
+        reversible unit); ``tank`` is only read (the caller charges it with the step's heat when ``usage == "dhw"``)."""
         spec = self.spec
         self.deficit_wh += demand_w * dt / 3600.0
-        mode = self._next_mode(dt, demand_w, tank)
+        self.cooling_deficit_wh += cooling_w * dt / 3600.0
+        mode = self._next_mode(dt, demand_w, tank, cooling_w)
         if mode is not Mode.OFF and not self.running:
             self.starts += 1
             self.run_s = 0.0
@@ -190,6 +221,7 @@ class HeatPump:
         flow = speed = modulation = 0.0
         max_heat = spec.max_heat_w(outside_c)
         usage = "dhw" if mode is Mode.DHW or (mode is Mode.DEFROST and self.resume is Mode.DHW) else "heating"
+        usage = "cooling" if mode is Mode.COOLING else usage
         if mode is Mode.DEFROST:
             self.defrost_s += dt
             heat_w, compressor_w, modulation = spec.defrost_heat_w, spec.defrost_elec_w, 0.6
@@ -206,6 +238,13 @@ class HeatPump:
             ramp = min(1.0, (self.run_s + dt / 2) / spec.startup_s)
             heat_w = target_w * ramp
             self.ice += spec.icing_rate(outside_c, humidity_pct) * dt
+        elif mode is Mode.COOLING:
+            wanted = cooling_w + self.cooling_deficit_wh / spec.deficit_time_constant_h
+            target_w = min(spec.max_cooling_w, max(spec.min_cooling_w, wanted))
+            supply_c = spec.cooling_supply_c
+            modulation = target_w / spec.max_heat_w(7.0)
+            compressor_w = target_w / spec.eer(supply_c, outside_c, modulation)
+            heat_w = -target_w * min(1.0, (self.run_s + dt / 2) / spec.startup_s)
         if self.running:
             fan_w = spec.fan_max_w * min(1.0, modulation)
             meter_w = compressor_w + fan_w + spec.standby_w
@@ -224,6 +263,7 @@ class HeatPump:
 
         self._rod(dt, outside_c, demand_w, max_heat)
         self.deficit_wh -= ((heat_w if usage == "heating" else 0.0) + self.rod_w) * dt / 3600.0
+        self.cooling_deficit_wh += (heat_w if usage == "cooling" else 0.0) * dt / 3600.0
         return Step(
             mode=mode,
             heat_w=heat_w,

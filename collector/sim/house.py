@@ -1,7 +1,8 @@
 """The simulated building: its heat loss and its hot-water use.
 
 The house is a single heat-loss coefficient (transmission + ventilation, W/K) minus average internal and solar
-gains, with a summer-eco limit above which the circuit does not heat. Rooms are held at the setpoint; the
+gains, with a summer-eco limit above which the circuit does not heat; on such summer days a reversible unit removes
+the cooling load (heat flowing in above the cooling set point plus summer gains). Rooms are held at the setpoint; the
 thermal mass of screed and buffer is the heat pump's ``deficit`` store (heatpump.py), which is what makes an
 oversized heat pump cycle at low load. Hot water is a stratification-free cylinder with a morning and an evening
 draw-off and a standing loss.
@@ -20,12 +21,19 @@ class House:
     room_setpoint_c: float = 20.0
     internal_gains_w: float = 350.0  # people, appliances and average sun
     heating_limit_c: float = 15.0  # summer eco: no space heating while the day-mean outside temperature is above
+    summer_gains_w: float = 900.0  # people, appliances and the summer sun: what cooling removes besides the walls
 
     def heat_demand_w(self, outside_c: float, day_mean_c: float) -> float:
         """Heat the rooms need now to stay at the setpoint, W (0 in summer-eco)."""
         if day_mean_c >= self.heating_limit_c:
             return 0.0
         return max(0.0, self.heat_loss_w_per_k * (self.room_setpoint_c - outside_c) - self.internal_gains_w)
+
+    def cooling_demand_w(self, outside_c: float, day_mean_c: float, setpoint_c: float) -> float:
+        """Heat to remove now to hold the rooms at the cooling set point, W (only on summer-eco days)."""
+        if day_mean_c < self.heating_limit_c:
+            return 0.0
+        return max(0.0, self.heat_loss_w_per_k * (outside_c - setpoint_c) + self.summer_gains_w)
 
 
 # (local hour start, hour end, litres of 40 °C mixed water per hour): a four-person household, ≈ 160 l/day

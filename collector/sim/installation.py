@@ -26,7 +26,8 @@ DAYS_KEPT = 800  # enough for this and last year's summaries
 
 @dataclass
 class Energies:
-    """True energies in Wh, split by usage (heating = space heating, dhw = hot water)."""
+    """True energies in Wh, split by usage (heating = space heating, dhw = hot water, cooling = a reversible unit
+    cooling the rooms: its electricity is in ``meter`` and, apart, in ``meter_cooling``)."""
 
     heat_heating: float = 0.0
     heat_dhw: float = 0.0
@@ -35,12 +36,19 @@ class Energies:
     device_dhw: float = 0.0
     rod: float = 0.0  # heating-rod electricity = heat, always into the heating water
     burner: float = 0.0  # a hybrid's gas burner heat (not heat-pump heat, not in ``heat``)
+    cooling: float = 0.0  # heat taken out of the rooms (positive; flow x dT sees it negative)
+    meter_cooling: float = 0.0  # the Shelly's electricity while the unit cooled
+    device_cooling: float = 0.0
 
     def book(self, step: Step, dt: float) -> None:
         hours = dt / 3600.0
         self.meter += step.meter_w * hours
         self.burner += step.burner_w * hours
-        if step.usage == "dhw":
+        if step.usage == "cooling":
+            self.cooling -= step.heat_w * hours
+            self.meter_cooling += step.meter_w * hours
+            self.device_cooling += step.device_w * hours
+        elif step.usage == "dhw":
             self.heat_dhw += step.heat_w * hours
             self.device_dhw += step.device_w * hours
         else:
@@ -56,9 +64,19 @@ class Energies:
         return self.heat_heating + self.heat_dhw
 
     @property
+    def meter_heating(self) -> float:
+        """Metered electricity outside cooling: heating, hot water, defrosts and standby."""
+        return self.meter - self.meter_cooling
+
+    @property
     def spf(self) -> float | None:
-        """Σ heat / Σ metered electricity (boundary H2): the JAZ a perfect collector would compute."""
-        return self.heat / self.meter if self.meter > 0 else None
+        """Σ heat / Σ metered electricity outside cooling (boundary H2): the JAZ a perfect collector would compute."""
+        return self.heat / self.meter_heating if self.meter_heating > 0 else None
+
+    @property
+    def eer(self) -> float | None:
+        """Σ cooling / Σ metered electricity while cooling: the cooling figure a perfect collector would compute."""
+        return self.cooling / self.meter_cooling if self.meter_cooling > 0 else None
 
 
 @dataclass
@@ -92,6 +110,7 @@ class Installation:
     spec: HeatPumpSpec = field(default_factory=HeatPumpSpec)
     step_s: float = STEP_S
     burner_below_c: float | None = None  # a hybrid: see Burner
+    cooling_setpoint_c: float | None = None  # a reversible unit cooling the rooms to this on summer days
 
     def __post_init__(self) -> None:
         self.t = self.start - self.start % self.step_s
@@ -106,7 +125,7 @@ class Installation:
         self.totals = Energies()
         self.days: dict[date, Energies] = {}
         # the other side of the energy balance, Wh: what the rooms needed, what was tapped and lost from the cylinder
-        self.space_demand_wh = self.dhw_drawn_wh = self.dhw_loss_wh = 0.0
+        self.space_demand_wh = self.cooling_demand_wh = self.dhw_drawn_wh = self.dhw_loss_wh = 0.0
         self.last = self._step(0.0)  # the state at the start, before any time passed
 
     def outside_c(self) -> float:
@@ -115,15 +134,28 @@ class Installation:
     def humidity_pct(self) -> float:
         return self.climate.relative_humidity(self.t)
 
+    def cooling_demand_w(self, outside_c: float, day_mean_c: float) -> float:
+        if self.cooling_setpoint_c is None:
+            return 0.0
+        return self.house.cooling_demand_w(outside_c, day_mean_c, self.cooling_setpoint_c)
+
+    @property
+    def cooling_season(self) -> bool:
+        """A reversible unit's circuit runs its cooling program: the day is too warm to heat."""
+        day_mean = self.climate.damped_temperature(self.t)
+        return self.cooling_setpoint_c is not None and day_mean >= self.house.heating_limit_c
+
     def local_day(self, t: float | None = None) -> date:
         return datetime.fromtimestamp(self.t if t is None else t, self.tz).date()
 
     def _step(self, dt: float) -> Step:
         outside = self.climate.outside_temperature(self.t)
-        demand = self.house.heat_demand_w(outside, self.climate.damped_temperature(self.t))
+        day_mean = self.climate.damped_temperature(self.t)
+        demand = self.house.heat_demand_w(outside, day_mean)
+        cooling = self.cooling_demand_w(outside, day_mean)
         burner_w = self.burner.step(dt, outside, demand) if self.burner is not None else 0.0
         hp_demand = 0.0 if burner_w > 0 else demand  # the burner heats the rooms; the heat pump only hot water
-        step = self.heatpump.step(dt, outside, self.climate.relative_humidity(self.t), hp_demand, self.tank)
+        step = self.heatpump.step(dt, outside, self.climate.relative_humidity(self.t), hp_demand, self.tank, cooling)
         if burner_w > 0:
             step = replace(step, burner_w=burner_w)
             if step.mode is Mode.OFF:  # the burner's heat flows through the heating circuit the sensors see
@@ -134,6 +166,7 @@ class Installation:
                 )
         drawn, lost = self.tank.step(self.t, dt, step.heat_w if step.usage == "dhw" else 0.0)
         self.space_demand_wh += demand * dt / 3600.0
+        self.cooling_demand_wh += cooling * dt / 3600.0
         self.dhw_drawn_wh += drawn
         self.dhw_loss_wh += lost
         return step

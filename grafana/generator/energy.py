@@ -19,6 +19,10 @@ ELECTRIC_MONTH = sel("energy_monthly", "kwh", kind="electric", usage="total", so
 HEAT_DAY = sel("energy_daily", "kwh", kind="heat", usage="total")
 ROD_DAY = sel("energy_daily", "kwh", kind="heating_rod", usage="total", source="device")
 GAS_DAY = sel("energy_daily", "kwh", kind="gas", usage="total", source="device")
+COOLING_DAY = sel("energy_daily", "kwh", kind="heat", usage="cooling")
+COOLING_FLOW_DAY = sel("energy_daily", "kwh", kind="heat", usage="cooling", source="dt_flow")
+COOLING_ELECTRIC_DAY = sel("energy_daily", "kwh", kind="electric", usage="cooling", source="shelly")
+COOLING_ROW = "Cooling (reversible heat pumps only)"
 
 
 def per_source(s: queries.Sel, label: str) -> list[Shown]:
@@ -36,6 +40,51 @@ def cost(s: queries.Sel, label: str, total: bool) -> Shown:
         f'  |> map(fn: (r) => ({{r with _value: r._value * float(v: "${{{TARIFF_VAR}}}")}}))\n' + queries.named(label)
     )
     return Shown(query, {label: COST_UNIT})
+
+
+def eer() -> Shown:
+    """Σ heat taken out of the rooms (flow x dT) / Σ the meter's electricity while cooling."""
+    label = "eer"
+    return Shown(queries.ratio_of_totals(COOLING_FLOW_DAY, COOLING_ELECTRIC_DAY, label), {label: "none"})
+
+
+def cooling_panels() -> list:  # type: ignore[type-arg]
+    """A reversible unit's cooling, its own category (methodology §2): the heat and COP figures above leave it out."""
+    stats = (
+        (
+            "Cooling energy",
+            panels.total_by(COOLING_DAY, "source", "cooling"),
+            "Heat taken out of the rooms in the range (dt_flow: flow x dT in the minutes of a cooling program; "
+            "device: the controller's cooling summary). Not part of the heat above.",
+            1,
+        ),
+        (
+            "Cooling electricity",
+            panels.total_by(COOLING_ELECTRIC_DAY, "source", "cooling electricity"),
+            "The Shelly's energy in the cooling minutes: inside the electricity (and cost) above, outside the "
+            "heating COP and JAZ.",
+            1,
+        ),
+        (
+            "EER",
+            eer(),
+            "Σ cooling energy (dt_flow) / Σ cooling electricity (Shelly) over the range: a ratio of sums.",
+            2,
+        ),
+    )
+    return [
+        *((panels.stat_panel(title, [shown], text, decimals=decimals), 6, 4) for title, shown, text, decimals in stats),
+        (
+            panels.time_series(
+                "Cooling per day",
+                [panels.rows(COOLING_FLOW_DAY, "cooling"), panels.rows(COOLING_ELECTRIC_DAY, "cooling electricity")],
+                "Heat taken out of the rooms and the electricity it took, per local day.",
+                bars=True,
+            ),
+            24,
+            8,
+        ),
+    ]
 
 
 def tariff_variable() -> db.TextBoxVariable:
@@ -185,5 +234,6 @@ def build():  # type: ignore[no-untyped-def]
                     ),
                 ],
             ),
+            (COOLING_ROW, cooling_panels()),
         ),
     )

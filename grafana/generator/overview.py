@@ -11,6 +11,7 @@ UID = "hp-overview"
 
 ELECTRIC = sel("shelly_power", "power", phase="total")
 HEAT = sel("hp_compressor", "heat_production")
+UNIT_HEAT = sel("hp_power", "heat_production")  # models without a compressor figure (Vitocal 200-A)
 OUTSIDE = sel("hp_temperature", "value", sensor="outside")
 DHW = sel("hp_temperature", "value", sensor="dhw")
 SUPPLY = sel("hp_temperature", "value", sensor="supply")
@@ -44,8 +45,9 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.stat_panel(
                     "Heat output now",
-                    [panels.latest(HEAT, "heat")],
-                    "Heat output the heat pump reports (source: device).",
+                    [panels.latest(HEAT, "heat"), panels.latest(UNIT_HEAT, "heat (unit)")],
+                    "Heat output the heat pump reports (source: device): its compressor's, or the whole unit's "
+                    "where the model reports no compressor figure.",
                 ),
                 6,
                 4,
@@ -111,7 +113,11 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.time_series(
                     "Power",
-                    [panels.series(ELECTRIC, "electric"), panels.series(HEAT, "heat")],
+                    [
+                        panels.series(ELECTRIC, "electric"),
+                        panels.series(HEAT, "heat"),
+                        panels.series(UNIT_HEAT, "heat (unit)"),
+                    ],
                     "Electric input (Shelly) and heat output (device). Long ranges read rollups.",
                 ),
                 24,

@@ -231,6 +231,22 @@ def total_by(s: Sel, by: str, label: str) -> str:
     return f'{read(s)}\n  |> group(columns: ["{by}"])\n  |> sum()\n' + as_series(label, (by,), time="v.timeRangeStop")
 
 
+def ratio_of_totals(numerator: Sel, denominator: Sel, label: str) -> str:
+    """Σnumerator / Σdenominator over the range (a ratio of sums, never a mean of ratios), e.g. EER = Σcooling /
+    Σcooling electricity from rows of two sources."""
+    parts = ",\n".join(
+        f"  {read(s)}\n  |> group()\n  |> sum()\n"
+        f'  |> map(fn: (r) => ({{_time: v.timeRangeStop, name: "{name}", _value: float(v: r._value)}}))'
+        for name, s in (("n", numerator), ("d", denominator))
+    )
+    return (
+        f"union(tables: [\n{parts},\n])\n"
+        '  |> pivot(rowKey: ["_time"], columnKey: ["name"], valueColumn: "_value")\n'
+        "  |> filter(fn: (r) => exists r.n and exists r.d and r.d > 0.0)\n"
+        "  |> map(fn: (r) => ({_time: r._time, _value: r.n / r.d}))\n" + named(label)
+    )
+
+
 def counter_increase(s: Sel, every: str, label: str) -> str:
     """Increase of a cumulative counter per window (resets count from zero), rollups for long ranges."""
     return (

@@ -1,6 +1,7 @@
 // COP per 30-minute window (cop_30m, complete windows only) and per local day (cop_daily, today so far) for local
 // yesterday and today, from energy_minute, separately for each heat source (sources are never mixed):
-// cop = sum(heat) / sum(electricity) over the minutes that have both, never a mean of ratios.
+// cop = sum(heat) / sum(electricity) over the minutes that have both, never a mean of ratios. A reversible unit's
+// cooling minutes have no heat row (energy_minute), so neither their heat nor their electricity counts here.
 // - combined: every such minute; running: those whose mean electric power >= ${STARTING_POWER_W} W.
 // - coverage = seconds both inputs cover / window seconds, %; a COP is written only with coverage
 //   >= ${MIN_COVERAGE} % and electricity >= ${MIN_ELECTRIC_KWH} kWh (no division by ~zero).
@@ -20,7 +21,7 @@ minutes =
 // One row per minute and heat source: electric_wh, electric_seconds, heat_wh, heat_seconds (null when absent).
 paired = (source) =>
     minutes
-        |> filter(fn: (r) => r.kind == "electric" or r.source == source)
+        |> filter(fn: (r) => r.kind == "electric" or r.kind == "heat" and r.source == source)
         |> map(fn: (r) => ({_time: r._time, _value: r._value, _field: r.kind + "_" + r._field, source: source}))
         |> group(columns: ["source"])
         |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")

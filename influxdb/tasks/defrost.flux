@@ -4,10 +4,14 @@
 //   poll, held for at most 300 s (a poll every 1-3 min; a longer silence is no data, not a state).
 // - A minute is in defrost when the return is >= 0.5 K above the supply (the reversed cycle takes
 //   heat from the water) and the power is >= ${STARTING_POWER_W} W (the compressor runs: not a cooling pipe).
-//   A cycle is a run of such minutes (counted at its first minute); the flag's cycles are counted alike.
+//   A cycle is a run of such minutes (counted at its first minute); the flag's cycles are counted alike. A
+//   reversible unit's circuit in a cooling program (hp_circuit program *Cooling*, held until it changes) takes heat
+//   from the water on purpose: those minutes are cooling, never a defrost.
 // - electric_kwh = Shelly energy of the defrost minutes, heat_kwh = flow x (return - supply) x 1.163 over them,
 //   share = defrost electricity / the day's electricity over the minutes with power data, %.
+import "array"
 import "date"
+import "strings"
 import "timezone"
 
 option task = {name: "hpm-defrost", every: 1h, offset: 8m}
@@ -39,11 +43,32 @@ flag =
     raw
         |> filter(fn: (r) => r._measurement == "hp_hydraulics" and r._field == "defrost")
         |> perMinute(name: "flag", fn: max)
+programCooling = (start, stop) =>
+    from(bucket: "${BUCKET_RAW}")
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "hp_circuit" and r._field == "program")
+        |> map(
+            fn: (r) =>
+                ({_time: r._time, _value: if strings.containsStr(v: r._value, substr: "Cooling") then 1.0 else 0.0}),
+        )
+        |> group()
+cooling =
+    union(
+        tables: [
+            // keeps the column there when no circuit reports a program
+            array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "cooling", _value: 0.0}]),
+            programCooling(start: date.sub(d: 30d, from: start), stop: start)
+                |> sort(columns: ["_time"])
+                |> last()
+                |> map(fn: (r) => ({_time: start, _field: "cooling", _value: r._value})),
+            programCooling(start: start, stop: stop) |> perMinute(name: "cooling", fn: max),
+        ],
+    )
 polled =
     temperature(sensor: "supply")
         |> map(fn: (r) => ({_time: r._time, _field: "polled", _value: float(v: int(v: r._time))}))
 
-union(tables: [power, temperature(sensor: "supply"), temperature(sensor: "return"), flow, flag, polled])
+union(tables: [power, temperature(sensor: "supply"), temperature(sensor: "return"), flow, flag, polled, cooling])
     |> group()
     |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
     |> sort(columns: ["_time"])
@@ -52,12 +77,14 @@ union(tables: [power, temperature(sensor: "supply"), temperature(sensor: "return
     |> fill(column: "flow", usePrevious: true)
     |> fill(column: "flag", usePrevious: true)
     |> fill(column: "polled", usePrevious: true)
+    |> fill(column: "cooling", usePrevious: true)
     |> filter(fn: (r) => r._time >= start and exists r.power)
     |> map(
         fn: (r) => {
             fresh = exists r.polled and float(v: int(v: r._time)) - r.polled <= 300.0 * 1000000000.0
             spread = if fresh and exists r.supply and exists r["return"] then r["return"] - r.supply else 0.0
-            defrost = spread >= 0.5 and r.power >= ${STARTING_POWER_W}
+            cooling = exists r.cooling and r.cooling > 0.0
+            defrost = spread >= 0.5 and r.power >= ${STARTING_POWER_W} and not cooling
 
             return {
                 _time: r._time,

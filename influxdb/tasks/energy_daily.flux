@@ -1,8 +1,12 @@
 // Energy per local day (measurement energy_daily, stamped at local midnight) for local yesterday and today so far:
 // - electric/shelly and heat/dt_flow|estimate: sums of energy_minute (written by hpm-energy-minute);
-// - heat, electric (usage heating|dhw, and total = their sum) and heating_rod from the device's day counters
-//   (source device): the day's last reading; coverage from the polls under the ${MAX_GAP_S} s gap rule (each
-//   poll covers the time to the next one, as in energy_minute).
+// - heat, electric (usage heating|dhw|cooling; total = heating + dhw for heat, + cooling for electric, which is
+//   what the meter sees) and heating_rod from the device's day counters (source device): the day's last reading;
+//   coverage from the polls under the ${MAX_GAP_S} s gap rule (each poll covers the time to the next one, as in
+//   energy_minute).
+// - cooling (energy_minute kind=cooling): heat/cooling/dt_flow = heat taken out of the rooms, electric/cooling/shelly
+//   = the Shelly's energy in those minutes (part of electric/total/shelly, which stays the meter's day); their hours
+//   are the hours of cooling.
 // coverage = covered seconds / elapsed seconds of the day, %; hours = covered hours.
 import "date"
 import "math"
@@ -14,18 +18,59 @@ option location = timezone.location(name: "${TIMEZONE}")
 stop = date.truncate(t: now(), unit: 1m)
 start = date.sub(d: 1d, from: date.truncate(t: now(), unit: 1d))
 
+// A cooling minute (kind=cooling, source=dt_flow) has no heat by rule, not for want of data: flow x dT covers it.
 minutes =
     from(bucket: "${BUCKET_ROLLUP}")
         |> range(start: start, stop: stop)
-        |> filter(fn: (r) => r._measurement == "energy_minute" and (r.kind == "electric" or r.source != "device"))
+        |> filter(
+            fn: (r) =>
+                r._measurement == "energy_minute" and (r.kind == "electric" or r.source != "device")
+                    and
+                    (r._field == "wh" or r._field == "seconds"),
+        )
         |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-        |> map(fn: (r) => ({_time: r._time, kind: r.kind, source: r.source, wh: r.wh, covered: r.seconds}))
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    kind: if r.kind == "cooling" then "heat" else r.kind,
+                    source: r.source,
+                    wh: if r.kind == "cooling" then 0.0 else r.wh,
+                    covered: r.seconds,
+                }),
+        )
+        |> group(columns: ["kind", "source"])
         |> window(every: 1d, createEmpty: false)
         |> reduce(
             identity: {wh: 0.0, covered: 0.0},
             fn: (r, accumulator) => ({wh: accumulator.wh + r.wh, covered: accumulator.covered + r.covered}),
         )
         |> map(fn: (r) => ({r with kwh: r.wh / 1000.0, usage: "total"}))
+coolingDays =
+    from(bucket: "${BUCKET_ROLLUP}")
+        |> range(start: start, stop: stop)
+        |> filter(fn: (r) => r._measurement == "energy_minute" and r.kind == "cooling")
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> window(every: 1d, createEmpty: false)
+        |> reduce(
+            identity: {wh: 0.0, covered: 0.0, ewh: 0.0, ecovered: 0.0},
+            fn: (r, accumulator) =>
+                ({
+                    wh: accumulator.wh + r.wh,
+                    covered: accumulator.covered + r.seconds,
+                    ewh: accumulator.ewh + r.electric_wh,
+                    ecovered: accumulator.ecovered + r.electric_seconds,
+                }),
+        )
+cooling =
+    union(
+        tables: [
+            coolingDays |> map(fn: (r) => ({r with kind: "heat", kwh: r.wh / 1000.0})),
+            coolingDays
+                |> map(fn: (r) => ({r with kind: "electric", source: "shelly", kwh: r.ewh / 1000.0, covered: r.ecovered})),
+        ],
+    )
+        |> map(fn: (r) => ({r with usage: "cooling"}))
 
 device =
     from(bucket: "${BUCKET_RAW}")
@@ -34,7 +79,7 @@ device =
             fn: (r) =>
                 r._measurement == "hp_energy_summary" and r._field == "current_day" and (r.usage == "heating" or r.usage
                         ==
-                        "dhw")
+                        "dhw" or r.usage == "cooling")
                     or
                     r._measurement == "hp_heating_rod" and r._field == "energy_day",
         )
@@ -70,7 +115,8 @@ device =
         |> map(fn: (r) => ({r with source: "device"}))
 deviceTotals =
     device
-        |> filter(fn: (r) => r.kind != "heating_rod")
+        // the meter sees the cooling electricity; cooling's heat is not heat delivered
+        |> filter(fn: (r) => r.kind != "heating_rod" and (r.usage != "cooling" or r.kind == "electric"))
         |> group(columns: ["_start", "_stop", "kind", "source"])
         |> reduce(
             identity: {kwh: 0.0, covered: -1.0},
@@ -82,7 +128,7 @@ deviceTotals =
         )
         |> map(fn: (r) => ({r with usage: "total"}))
 
-union(tables: [minutes, device, deviceTotals])
+union(tables: [minutes, cooling, device, deviceTotals])
     |> map(
         fn: (r) =>
             ({

@@ -7,13 +7,19 @@
 //   glitches count where the rule stepped in.
 // - heat: 1-minute means of the inputs, each held over the following minutes until the next minute with data if
 //   that comes within ${MAX_GAP_S} s (the gap rule), so every covered minute has its heat; device = compressor heat
-//   output, dt_flow = flow x dT x 1.163, estimate = modulation x rated power. A hybrid's minutes with its gas burner
+//   output (or the whole unit's, hp_power, where the model reports no compressor figure: Vitocal 200-A), dt_flow = flow x dT x 1.163, estimate = modulation x rated power. A hybrid's minutes with its gas burner
 //   firing (hp_burner active, held until it changes) get no dt_flow heat: flow x dT then holds the burner's heat.
+// - cooling (methodology §2, its own category): a minute of a reversible unit whose circuit runs a cooling program
+//   (hp_circuit program *Cooling*, held until it changes) and whose flow x dT heat is negative books kind=cooling,
+//   source=dt_flow: wh = the heat taken out of the circuit (positive), electric_wh/electric_seconds = the Shelly's
+//   minute. Such a minute books no heat from any source: its negative flow x dT is not negative heat (and no
+//   defrost), its electricity not heating electricity.
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
 import "array"
 import "date"
 import "generate"
+import "strings"
 import "timezone"
 
 option task = {name: "hpm-energy-minute", every: 5m, offset: 20s}
@@ -179,6 +185,8 @@ inputs =
             fn: (r) =>
                 r._measurement == "hp_compressor" and (r._field == "heat_production" or r._field == "modulation")
                     or
+                    r._measurement == "hp_power" and r._field == "heat_production"
+                    or
                     r._measurement == "hp_temperature" and r._field == "value" and (r.sensor == "supply" or r.sensor
                         ==
                         "return")
@@ -207,27 +215,47 @@ grid =
     )
         |> map(fn: (r) => ({_time: r._time, _field: "tick", _value: 0.0}))
 seconds = (t) => float(v: int(v: t) / 1000000000)
-// Minutes a heat source must skip (field "paused" > 0, held until the next value); the 1970 row keeps the column
-// there when no burner exists.
-never = array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "paused", _value: 0.0}])
-burnerActive = (start, stop) =>
-    from(bucket: raw)
-        |> range(start: start, stop: stop)
-        |> filter(fn: (r) => r._measurement == "hp_burner" and r._field == "active")
-        |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)}))
-        |> group()
-burnerFiring =
+// A device state written when it changes (Viessmann), as rows of field ``field`` to hold until the next one: the
+// last value before the window at its start, then each minute's highest; the 1970 row keeps the column there
+// when the device has no such state. states(start, stop): the state's samples as {_time, _value}.
+heldState = (field, states) =>
     union(
         tables: [
-            never,
-            burnerActive(start: date.sub(d: 30d, from: start), stop: start)
+            array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: field, _value: 0.0}]),
+            states(start: date.sub(d: 30d, from: start), stop: start)
+                |> group()
                 |> sort(columns: ["_time"])
                 |> last()
-                |> map(fn: (r) => ({_time: start, _field: "paused", _value: r._value})),
-            burnerActive(start: start, stop: stop)
+                |> map(fn: (r) => ({_time: start, _field: field, _value: r._value})),
+            states(start: start, stop: stop)
+                |> group()
                 |> aggregateWindow(every: 1m, fn: max, timeSrc: "_start", createEmpty: false, location: timezone.utc)
-                |> map(fn: (r) => ({_time: r._time, _field: "paused", _value: r._value})),
+                |> map(fn: (r) => ({_time: r._time, _field: field, _value: r._value})),
         ],
+    )
+never = array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "paused", _value: 0.0}])
+// Minutes a heat source must skip (field "paused" > 0, held until the next value): a hybrid's burner firing.
+burnerFiring =
+    heldState(
+        field: "paused",
+        states: (start, stop) =>
+            from(bucket: raw)
+                |> range(start: start, stop: stop)
+                |> filter(fn: (r) => r._measurement == "hp_burner" and r._field == "active")
+                |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)})),
+    )
+// A circuit in a cooling program (1) or not (0), held.
+coolingProgram =
+    heldState(
+        field: "cooling",
+        states: (start, stop) =>
+            from(bucket: raw)
+                |> range(start: start, stop: stop)
+                |> filter(fn: (r) => r._measurement == "hp_circuit" and r._field == "program")
+                |> map(
+                    fn: (r) =>
+                        ({_time: r._time, _value: if strings.containsStr(v: r._value, substr: "Cooling") then 1.0 else 0.0}),
+                ),
     )
 // complete: the inputs a source needs are there (arithmetic on absent columns is an error, not null)
 heatMinutes = (source, complete, power, paused=never) => {
@@ -287,20 +315,64 @@ electric
         fieldFn: (r) =>
             ({"wh": r.wh, "seconds": r.seconds, "resets": r.resets, "clamped": r.clamped, "glitches": r.glitches}),
     )
+dtFlow =
+    heatMinutes(
+        source: "dt_flow",
+        complete: (r) => exists r.volumetric_flow and exists r.supply and exists r["return"],
+        power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163,
+        paused: burnerFiring,
+    )
+// Minutes of cooling: wh = heat taken out of the circuit (positive).
+coolingMinutes =
+    union(tables: [dtFlow |> map(fn: (r) => ({_time: r._time, _field: "wh", _value: r.wh})), coolingProgram])
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> sort(columns: ["_time"])
+        |> fill(column: "cooling", usePrevious: true)
+        |> filter(fn: (r) => exists r.wh and r.cooling > 0.0 and r.wh < 0.0)
+        |> map(fn: (r) => ({_time: r._time, _field: "cooling_wh", _value: -r.wh}))
+// A source's heat minutes without the cooling minutes.
+outsideCooling = (tables=<-, source) =>
+    union(tables: [tables |> map(fn: (r) => ({_time: r._time, _field: "wh", _value: r.wh})), coolingMinutes])
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> filter(fn: (r) => exists r.wh and not exists r.cooling_wh)
+        |> map(fn: (r) => ({_time: r._time, kind: "heat", source: source, wh: r.wh, seconds: 60.0}))
+cooling =
+    union(
+        tables: [
+            coolingMinutes,
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_wh", _value: r.wh})),
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_seconds", _value: r.seconds})),
+        ],
+    )
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> filter(fn: (r) => exists r.cooling_wh)
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    kind: "cooling",
+                    source: "dt_flow",
+                    wh: r.cooling_wh,
+                    seconds: 60.0,
+                    electric_wh: if exists r.electric_wh then r.electric_wh else 0.0,
+                    electric_seconds: if exists r.electric_seconds then r.electric_seconds else 0.0,
+                }),
+        )
+
 union(
     tables: [
-        heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production),
-        heatMinutes(
-            source: "dt_flow",
-            complete: (r) => exists r.volumetric_flow and exists r.supply and exists r["return"],
-            power: (r) => r.volumetric_flow * (r.supply - r["return"]) * 1.163,
-            paused: burnerFiring,
-        ),
+        heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production)
+            |> outsideCooling(source: "device"),
+        dtFlow |> outsideCooling(source: "dt_flow"),
         heatMinutes(
             source: "estimate",
             complete: (r) => exists r.modulation and ratedKw > 0.0,
             power: (r) => r.modulation * ratedKw * 10.0,
-        ),
+        )
+            |> outsideCooling(source: "estimate"),
     ],
 )
     |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
@@ -312,4 +384,16 @@ union(
         org: "${ORG}",
         tagColumns: ["kind", "source"],
         fieldFn: (r) => ({"wh": r.wh, "seconds": r.seconds}),
+    )
+cooling
+    |> map(fn: (r) => ({r with _measurement: "energy_minute"}))
+    |> rename(columns: {kind: "_tag_kind", source: "_tag_source"})
+    |> map(fn: (r) => ({r with kind: r._tag_kind}))
+    |> map(fn: (r) => ({r with source: r._tag_source}))
+    |> to(
+        bucket: "${BUCKET_ROLLUP}",
+        org: "${ORG}",
+        tagColumns: ["kind", "source"],
+        fieldFn: (r) =>
+            ({"wh": r.wh, "seconds": r.seconds, "electric_wh": r.electric_wh, "electric_seconds": r.electric_seconds}),
     )

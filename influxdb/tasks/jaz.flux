@@ -1,5 +1,6 @@
 // Annual performance factor (JAZ/SPF) from energy_daily over complete local days, per heat source (device or
-// dt_flow, never the estimate, never mixed): sum(heat) / sum(Shelly electricity) over the finished days both of
+// dt_flow, never the estimate, never mixed): sum(heat) / sum(Shelly electricity outside cooling: the day's total
+// minus its usage=cooling electricity, methodology §2) over the finished days both of
 // which cover >= ${MIN_COVERAGE} % of the day (a day the meter half missed would pair a whole day's heat with half
 // its electricity). Periods: ytd (since 1 January), rolling365 (the last 365 days), season (since the 1st of the
 // heating season's first month). Stamped at today's local midnight. coverage = time both energies covered on the
@@ -31,17 +32,25 @@ daily =
             fn: (r) =>
                 r._measurement == "energy_daily" and (r._field == "kwh" or r._field == "hours" or r._field
                         ==
-                        "coverage") and r.usage == "total"
+                        "coverage")
                     and
-                    (r.kind == "heat" and (r.source == "device" or r.source == "dt_flow") or r.kind == "electric"
-                        and
-                        r.source == "shelly"),
+                    (r.usage == "total" and (r.kind == "heat" and (r.source == "device" or r.source == "dt_flow"))
+                        or
+                        r.kind == "electric" and r.source == "shelly" and (r.usage == "total" or r.usage == "cooling")),
         )
 // One row per complete day and heat source with both energies: heat, electric (kWh), covered (seconds both cover).
 paired = (source) =>
     daily
         |> filter(fn: (r) => r.kind == "electric" or r.source == source)
-        |> map(fn: (r) => ({_time: r._time, _value: r._value, name: r.kind + "_" + r._field, source: source}))
+        |> map(
+            fn: (r) =>
+                ({
+                    _time: r._time,
+                    _value: r._value,
+                    name: (if r.usage == "cooling" then "cooling_" else r.kind + "_") + r._field,
+                    source: source,
+                }),
+        )
         |> group(columns: ["source"])
         |> pivot(rowKey: ["_time"], columnKey: ["name"], valueColumn: "_value")
         |> filter(
@@ -58,7 +67,7 @@ paired = (source) =>
                     _time: r._time,
                     source: r.source,
                     heat: r.heat_kwh,
-                    electric: r.electric_kwh,
+                    electric: r.electric_kwh - (if exists r.cooling_kwh then r.cooling_kwh else 0.0),
                     covered: math.mMin(x: r.heat_hours, y: r.electric_hours) * 3600.0,
                 }),
         )

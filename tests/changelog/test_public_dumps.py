@@ -3,6 +3,10 @@ from ``heating.circuits.enabled``, eco and cooling set points, and an upgrade th
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from collector.changelog.snapshot import build_snapshot, canonical_json, snapshot_hash
 from tests.changelog.conftest import load_dump, set_value
 from tests.changelog.test_tracker import T0, Maker
@@ -11,6 +15,17 @@ from tests.viessmann.dumps import dump
 
 def public(name: str) -> list[dict]:
     return dump(f"{name}.json")["data"]
+
+
+def stored_by_an_older_version(tracker, snapshot: dict) -> None:
+    """The last snapshot as a version of the collector that tracked fewer settings recorded it."""
+    tracker.store.record(
+        time=T0,
+        time_local="2026-11-27 10:00",
+        changes=[],
+        device_id="0",
+        snapshot=(snapshot_hash(snapshot), canonical_json(snapshot)),
+    )
 
 
 def circuits(snapshot: dict) -> list[str]:
@@ -69,17 +84,68 @@ def test_settings_newly_tracked_after_an_upgrade_are_not_changes(make_tracker: M
         if "summer_eco" not in key and "_hysteresis_" not in key and "cooling" not in key and "eco" not in key
     }
     tracker = make_tracker()
-    tracker.store.record(
-        time=T0,
-        time_local="2026-11-27 10:00",
-        changes=[],
-        device_id="0",
-        snapshot=(snapshot_hash(old_version), canonical_json(old_version)),
-    )
+    stored_by_an_older_version(tracker, old_version)
     assert tracker.observe("0", features, T0 + 60) == []  # the snapshot grows silently
     set_value(features, "heating.circuits.0.cooling.hysteresis.switch", "switchOffValue", 1.5)
     texts = [c.text for c in tracker.observe("0", features, T0 + 120)]
     assert texts == ["Circuit cooling hysteresis switch-off (circuit 0): 2 K → 1.5 K"]
+
+
+def test_111s_dhw_cylinder_limit_from_the_deprecated_configuration_feature() -> None:
+    snapshot = build_snapshot(public("Vitocal111S"))
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 are disabled features
+    assert snapshot["dhw/cylinder_max"] == 50  # heating.configuration.dhw.temperature.dhwCylinder.max (deprecated)
+    assert (snapshot["dhw/target"], snapshot["dhw/target2"]) == (48, 50)
+    assert (snapshot["circuit.0/program"], snapshot["circuit.0/setpoint_eco"]) == ("eco", 20)
+
+
+def test_dhw_hysteresis_of_firmware_without_switch_on_and_off_values(make_tracker: Maker) -> None:
+    """The 2021 Vitocal 200-S reports only ``heating.dhw.temperature.hysteresis.value`` (no switchOn/OffValue):
+    its one hysteresis is tracked, an upgrade that starts tracking it is no change, and an edit is one entry."""
+    features = public("Vitocal200S")
+    snapshot = build_snapshot(features)
+    assert (snapshot["dhw/hysteresis"], snapshot["dhw/hysteresis_on"], snapshot["dhw/hysteresis_off"]) == (
+        5,
+        None,
+        None,
+    )
+    assert "dhw/hysteresis" not in build_snapshot(public("Vitocal151A"))  # switchOnValue present: read there only
+    tracker = make_tracker()
+    stored_by_an_older_version(tracker, {key: value for key, value in snapshot.items() if key != "dhw/hysteresis"})
+    assert tracker.observe("0", features, T0 + 60) == []
+    set_value(features, "heating.dhw.temperature.hysteresis", "value", 6.5)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == ["DHW hysteresis: 5 K → 6.5 K"]
+    assert circuits(snapshot) == ["circuit.0"]  # circuits 1 and 2 are off but report curves and flow set points
+
+
+def test_split_200a_outdoor_unit_without_settings_is_reported_once(
+    make_tracker: Maker, caplog: pytest.LogCaptureFixture
+) -> None:
+    tracker = make_tracker()
+    with caplog.at_level(logging.WARNING, logger="collector.changelog.tracker"):
+        for poll in range(3):
+            assert tracker.observe("1", public("Vitocal200A_OutdoorUnit"), T0 + 120 * poll) == []
+            assert [c.kind for c in tracker.observe("0", public("Vitocal200A_SystemController"), T0 + 120 * poll)] == (
+                ["baseline"] if poll == 0 else []
+            )
+    warnings = [r.getMessage() for r in caplog.records if r.name == "collector.changelog.tracker"]
+    assert warnings == ["changelog: no configuration in the features of device 1, nothing recorded"]
+    snapshot = build_snapshot(public("Vitocal200A_SystemController"))
+    assert (snapshot["circuit.0/setpoint_normal"], snapshot["circuit.0/setpoint_comfort"]) == (20, 22)  # *Heating
+    assert (snapshot["dhw/mode"], snapshot["dhw/hysteresis_on"], snapshot["dhw/hysteresis_off"]) == ("efficient", 7, 0)
+
+
+def test_system_settings_quiet_mode_flow_limits_and_outside_damping(make_tracker: Maker) -> None:
+    awb = build_snapshot(public("Vitocal200S_AWB-M-E-AC-201.D10"))
+    assert (awb["system/flow_min"], awb["system/flow_max"], awb["system/outside_damping"]) == (15, 60, 180)
+    assert circuits(awb) == ["circuit.0", "circuit.1"]  # radiators and floor heating, both enabled
+    tracker = make_tracker()
+    features = public("Vitocal200A_SystemController")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.noise.reduction.operating.programs.active", "value", "maxReduced")
+    assert [(c.text, c.tags) for c in tracker.observe("0", features, T0 + 120)] == [
+        ("Noise reduction: notReduced → maxReduced", ("change", "system", "noise"))
+    ]
 
 
 def test_two_circuits_each_with_their_own_baseline(make_tracker: Maker) -> None:

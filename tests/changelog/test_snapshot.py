@@ -47,6 +47,8 @@ def test_250a_snapshot_holds_exactly_the_configuration() -> None:
         "holiday_at_home/period": None,
         "heating_rod/heating": True,
         "heating_rod/dhw": True,
+        "system/noise_reduction": None,  # present but disabled on this unit
+        "system/outside_damping": 10,  # minutes
     }
     assert snapshot["circuit.0/schedule.fri"] == [
         ["00:00", "03:00", "normal"],

@@ -236,13 +236,17 @@ def test_token_files_and_grafana_variables_match_their_producers(compose: dict) 
     assert "--token-dir /var/lib/hpm-tokens" in services["provision"]["command"][0]
     assert "chmod 0440 /var/lib/hpm-tokens/hpm_grafana_influx_token" in services["provision"]["command"][0]
     assert "tokens:/var/lib/hpm-tokens" in services["provision"]["volumes"]
-    assert "$$(cat /run/hpm-tokens/hpm_grafana_influx_token)" in services["grafana"]["entrypoint"][-1]
     assert "tokens:/run/hpm-tokens:ro" in services["grafana"]["volumes"]
+    # Grafana reads the token file itself ($__file{} in the datasources): no shell puts it into its environment
+    datasources = yaml.safe_load((REPO / "grafana" / "provisioning" / "datasources" / "datasources.yaml").read_text())
+    tokens = {s["secureJsonData"]["token"] for s in datasources["datasources"] if "secureJsonData" in s}
+    assert tokens == {"$__file{/run/hpm-tokens/hpm_grafana_influx_token}"}
+    assert "token" not in json.dumps(services["grafana"]["entrypoint"])
     # every $HPM_* the Grafana provisioning and its start scripts read is set for the container
     grafana_dir = REPO / "grafana"
     texts = [p.read_text() for p in (*grafana_dir.glob("provisioning/*/*.yaml"), *grafana_dir.glob("*.sh"))]
     wanted = {name for text in texts for name in re.findall(r"\$\{?(HPM_[A-Z0-9_]+)", text)}
-    provided = set(services["grafana"]["environment"]) | {"HPM_GRAFANA_INFLUX_TOKEN", "HPM_GRAFANA_RUN"}
+    provided = set(services["grafana"]["environment"]) | {"HPM_GRAFANA_RUN"}
     assert wanted and wanted - {"HPM_VIESSMANN_POLL_SECONDS"} <= provided, wanted - provided
 
 

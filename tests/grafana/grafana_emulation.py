@@ -67,6 +67,29 @@ def replace_variables(text: str, variables: dict[str, str]) -> str:
     return _TEMPLATE.sub(substitute, text)
 
 
+_EXPANDER = re.compile(r"\$__(\w+)\{(.*?)\}")
+_GO_ENV = re.compile(r"\$\{([^}]*)\}|\$(\w+)")
+
+
+def provisioning_value(raw: str, environ: dict[str, str], files: dict[str, str]) -> str:
+    """What Grafana makes of a string in a provisioning file (pkg/services/provisioning/values: interpolateValue):
+    split at ``$$`` (a literal ``$``), then per part setting.ExpandVar (``$__env{X}``, ``$__file{path}``: the
+    file's text with surrounding white space trimmed; an unreadable file fails the whole file) and then Go's
+    os.ExpandEnv (``$X``/``${X}``, unset = empty)."""
+
+    def expander(match: re.Match[str]) -> str:
+        kind, argument = match.groups()
+        if kind == "file":
+            if argument not in files:
+                raise FileNotFoundError(argument)
+            return files[argument].strip()
+        assert kind == "env", kind
+        return environ.get(argument, "")
+
+    parts = [_EXPANDER.sub(expander, part) for part in raw.split("$$")]
+    return "$".join(_GO_ENV.sub(lambda m: environ.get(m.group(1) or m.group(2), ""), part) for part in parts)
+
+
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -12,11 +12,13 @@ import yaml
 from collector import schema
 from grafana.generator import __main__ as generator
 from grafana.generator import alerts, board, queries
-from tests.grafana.grafana_emulation import panels, targets
+from tests.grafana.grafana_emulation import panels, provisioning_value, targets
 from tests.support.schema_refs import dashboard_queries, references
 
 REPO = Path(__file__).resolve().parents[2]
 PROVISIONING = REPO / "grafana" / "provisioning"
+# where the Grafana container sees the read-only token provisioning writes (tests/deploy/test_compose.py: the mount)
+GRAFANA_TOKEN_FILE = "/run/hpm-tokens/hpm_grafana_influx_token"
 
 
 def dashboards() -> dict[str, dict]:
@@ -142,7 +144,9 @@ def test_datasource_provisioning_keeps_secrets_out_and_the_changelog_read_only()
     for uid in ("influxdb", "influxdb_rollup"):
         source = sources[uid]
         assert source["jsonData"]["version"] == "Flux"
-        assert source["secureJsonData"]["token"] == "$HPM_GRAFANA_INFLUX_TOKEN"
+        # Grafana reads the read-only token from the file `provision` writes; no environment variable holds it
+        token = provisioning_value(source["secureJsonData"]["token"], {}, {GRAFANA_TOKEN_FILE: "read-token\n"})
+        assert token == "read-token"
     assert sources["influxdb"]["jsonData"]["defaultBucket"] == "$HPM_INFLUX_BUCKET_RAW"
     assert sources["influxdb_rollup"]["jsonData"]["defaultBucket"] == "$HPM_INFLUX_BUCKET_ROLLUP"
     changelog = sources["changelog"]["jsonData"]
@@ -247,3 +251,10 @@ def test_dashboard_links_and_data_links_resolve() -> None:
             ]:
                 match = re.match(r"^/d/([\w-]+)", link["url"])
                 assert match and match.group(1) in found, (uid, panel["title"], link)
+
+
+def test_provisioning_interpolation_emulation_follows_grafana() -> None:
+    # values.go interpolateValue: "$$" is a literal "$", expanders first, then os.ExpandEnv (unset = empty)
+    environ = {"X": "1", "Y": "2", "Z": "3"}
+    assert provisioning_value("$$HOME $X ${Y} $__env{Z} $UNSET.", environ, {}) == "$HOME 1 2 3 ."
+    assert provisioning_value("$__file{/t}", {}, {"/t": "  secret \n"}) == "secret"

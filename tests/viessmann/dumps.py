@@ -34,6 +34,13 @@ PUBLIC: dict[str, tuple[str, list[str]]] = {
     "Vitocal151A.json": ("E3_Vitocal_16", E3),
     "Vitocal262A.json": ("E3_Vitocal_16", E3),
     "Vitocal200.json": ("Vitocal200", LEGACY),
+    "Vitocal111S.json": ("Vitocal111S", LEGACY),
+    "Vitocal200S.json": ("Vitocal200S", LEGACY),
+    "Vitocal200S_AWB-M-E-AC-201.D10.json": ("Vitocal200S", LEGACY),
+    # one Vitocal 200-A, two devices on one gateway (model ids as PyViCare's auto-detection names them)
+    "Vitocal200A_SystemController.json": ("OBNG_SCU", E3),
+    "Vitocal200A_OutdoorUnit.json": ("OBNG_OCU", E3),
+    "Vitocal200S-with-Vitovent300W.json": ("Vitocal200S", LEGACY),
     "Vitocal250A_TwoCircuits.json": ("E3_Vitocal_17", E3),  # its own "device" block
     "Vitocal222S.json": ("Vitocal222S", LEGACY),
     "Vitocal262A_T2H-R290.json": ("E3_Vitocal_262_02", ["type:dhwHeatpump", "type:E3"]),  # a DHW heat pump

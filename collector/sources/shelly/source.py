@@ -26,6 +26,10 @@ REBOOT_TOLERANCE_S = 60.0  # boot time = sample time - uptime wobbles by request
 MAX_UPTIME_S = 100 * 365 * 86400.0  # anything longer is a corrupted answer, not an uptime
 REPLACEMENT_CONFIRMATIONS = 3
 PAGE_FAULTS_BEFORE_SKIP = 3  # polls in a row that found the same history page unreadable
+# A heat pump's supply feeds nothing back: a phase whose export counter grows by more than this (well above
+# rounding and standby noise) is metered with its current clamp the wrong way round, or shares its circuit with
+# a generator. Either way imported energy misses that load and COP/JAZ read too high.
+EXPORT_WARN_WH = 10.0
 
 
 class ShellySource:
@@ -57,6 +61,8 @@ class ShellySource:
         self.rejections = Rejections(log, self.name)
         self._page_faults: tuple[int, int] | None = None  # backfill cursor and polls it was unreadable in a row
         self._new_device: tuple[str, int] | None = None  # another device id and how often it answered in a row
+        self._export_seen: dict[str, float] = {}  # per phase: the lowest export counter seen in this run
+        self._export_warned: set[str] = set()
         self._next_due = -math.inf
 
     @property
@@ -149,6 +155,7 @@ class ShellySource:
         events: list[tuple[str, str]] = []
         if s.profile not in (None, self._device.profile):
             events.append(("profile_change", f"profile changed from {s.profile} to {self._device.profile}"))
+        export = self._export(values)
         if (
             s.last_imported is not None
             and s.last_exported is not None
@@ -163,22 +170,41 @@ class ShellySource:
                 events.append(("counter_reset", f"phase energy counters dropped: {what} Wh"))
         if boot is not None and s.last_boot is not None and boot > s.last_boot + REBOOT_TOLERANCE_S:
             events.append(("reboot", f"device rebooted (uptime {uptime:.0f} s)"))
-        for _, message in events:
+        for _, message in events + ([export[:2]] if export else []):
             log.warning("shelly: %s: %s", self._device.id, message)
         fields = {"before": s.last_imported, "after": imported}
         s.device, s.profile = self._device.id, self._device.profile
         s.last_imported, s.last_exported = imported, exported
         s.last_phases = _phase_imports(values)
         s.last_boot = boot if boot is not None else s.last_boot
+        found = [(kind, message, fields) for kind, message in events]
+        if export:
+            found.append(export)
         return [
-            point(
-                SHELLY_EVENT.name,
-                {"device": self._device.id, "kind": kind},
-                {**fields, "message": message},
-                readings.utc(now),
-            )
-            for kind, message in events
+            point(SHELLY_EVENT.name, {"device": self._device.id, "kind": kind}, {**f, "message": m}, readings.utc(now))
+            for kind, m, f in found
         ]
+
+    def _export(self, values: readings.Values) -> tuple[str, str, dict[str, float]] | None:
+        """The first phase of this run whose export counter grew by ``EXPORT_WARN_WH``: one event per phase."""
+        for (measurement, phase), fields in values.items():
+            exported = fields.get("exported")
+            if measurement != "shelly_energy" or phase == "total" or exported is None:
+                continue
+            first = self._export_seen[phase] = min(self._export_seen.get(phase, exported), exported)
+            if exported - first < EXPORT_WARN_WH or phase in self._export_warned:
+                continue
+            self._export_warned.add(phase)
+            power = values.get(("shelly_power", phase), {}).get("power")
+            now_w = f", {power:.0f} W now" if power is not None else ""
+            message = (
+                f"phase {phase} fed {exported - first:.0f} Wh back since the collector started{now_w}. A heat pump "
+                "feeds nothing back: its current clamp is probably the wrong way round (turn it, or set 'reverse' "
+                "for this channel in the Shelly's settings), or a generator shares the circuit. Energy counts "
+                "imported Wh only, so COP and JAZ read too high until this is fixed"
+            )
+            return "export", message, {"before": first, "after": exported}
+        return None
 
     def _note_gap(self, now: float) -> None:
         s = self._state

@@ -42,7 +42,7 @@ IGNORED: tuple[tuple[str, str], ...] = (
         "cylinder layer sensors: the main cylinder sensor is read",
     ),
     (r"heating\.(circuits\.\d+\.)?(frostprotection|zone\.mode)", "protection flags, no energy or comfort effect"),
-    (r"ventilation\..+", "a ventilation unit on the same device (e.g. Vitovent): out of scope, not the heat pump"),
+    (r"ventilation(\..+)?", "a ventilation unit on the heat pump (Vitovent): out of scope, the heat pump is read"),
 )
 _IGNORED = tuple((re.compile(f"^(?:{pattern})$"), reason) for pattern, reason in IGNORED)
 

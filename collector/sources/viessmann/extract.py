@@ -71,6 +71,8 @@ UNLABELLED = {
     "burner.hours": "h",
 }
 _ONE_UNIT = frozenset({"celsius", "kelvin"})  # schema units a value without any label can only be in
+# Texts the API sends for "nothing now": "error", and "null" (the 200-A outdoor unit's compressor phase at rest)
+_NO_VALUE_TEXTS = ("error", "null")
 _FLAGS = {"on": 1, "off": 0, "true": 1, "false": 0, "active": 1, "inactive": 0}
 
 Tags = tuple[tuple[str, str], ...]
@@ -84,7 +86,7 @@ class UnknownUnit(Rejected):
 
 
 class NoValue(ValueError):
-    """The feature is there but holds no value now (null, "error", a program without set point)."""
+    """The feature is there but holds no value now (null, "error", "null", a program without set point)."""
 
 
 class Sentinel(ValueError):
@@ -293,7 +295,7 @@ def _read(metric: Metric, device: Any, component: Any, component_id: str | None)
     raw = getattr(component, metric.getter)() if metric.getter else prop["value"]
     if metric.index is not None and not metric.getter:
         raw = raw[metric.index]
-    if raw is None or (isinstance(raw, str) and raw == "error"):
+    if raw is None or (isinstance(raw, str) and raw in _NO_VALUE_TEXTS):
         raise NoValue(f"{metric.name}: no value")
     try:
         at = feature_time(feature)

@@ -26,6 +26,7 @@ from collector.schema import (
     HP_HEATING_ROD,
     HP_HYDRAULICS,
     HP_INVERTER,
+    HP_POWER,
     HP_REFRIGERANT,
     HP_TEMPERATURE,
     TAG_KIND,
@@ -203,6 +204,7 @@ _LOAD_CLASSES = ("One", "Two", "Three", "Four", "Five")
 METRICS: tuple[Metric, ...] = (
     # --- temperatures ---------------------------------------------------------------------------------
     _temperature("outside", "heating.sensors.temperature.outside", "getOutsideTemperature"),
+    _temperature("outside", "system.temperature.outside"),  # the Vitocal 200-A's system controller
     _temperature("supply", "heating.boiler.sensors.temperature.commonSupply", "getBoilerCommonSupplyTemperature"),
     _temperature("return", "heating.sensors.temperature.return", "getReturnTemperature"),
     _temperature(
@@ -266,6 +268,9 @@ METRICS: tuple[Metric, ...] = (
         component=_K,
     ),
     _row(HP_COMPRESSOR, "rated_power", _COMPRESSOR + ".power", getter="getPower", component=_K),
+    # --- the whole heat pump (no compressor-level figures: the Vitocal 200-A's system controller) -------------
+    _row(HP_POWER, "heat_production", "heating.heat.production.current"),
+    _row(HP_POWER, "power_consumption", "heating.power.consumption.current"),
     # --- inverter ------------------------------------------------------------------------------------
     _row(HP_INVERTER, "power", "heating.inverters.{id}.sensors.power.output", getter="getPower", component=_I),
     _row(HP_INVERTER, "current", "heating.inverters.{id}.sensors.power.current", getter="getCurrent", component=_I),
@@ -282,7 +287,11 @@ METRICS: tuple[Metric, ...] = (
     _refrigerant("condenser_subcooling", "heating.condensors.{id}.sensors.temperature.subcooling"),  # 333-G
     _refrigerant("economizer_liquid_temperature", "heating.economizers.{id}.sensors.temperature.liquid"),
     _refrigerant("inverter_temperature", "heating.inverters.{id}.sensors.temperature.powerModule"),
+    _refrigerant("compressor_ambient_temperature", _COMPRESSOR + ".sensors.temperature.ambient"),
+    # device-level refrigerant sensors (300-G CU401B, 2025 200-S): often the same probes as the compressor's
     _row(HP_REFRIGERANT, "hot_gas_temperature", "heating.sensors.temperature.hotGas", component=_K),
+    _row(HP_REFRIGERANT, "suction_gas_temperature", "heating.sensors.temperature.suctionGas", component=_K),
+    _row(HP_REFRIGERANT, "liquid_gas_temperature", "heating.sensors.temperature.liquidGas", component=_K),
     _row(HP_REFRIGERANT, "hot_gas_pressure", "heating.sensors.pressure.hotGas", component=_K),
     _row(HP_REFRIGERANT, "suction_gas_pressure", "heating.sensors.pressure.suctionGas", component=_K),
     # --- gas burner of a hybrid ------------------------------------------------------------------------

@@ -107,11 +107,22 @@ class OfflineSession:
         )
 
 
+@dataclass(frozen=True)
+class OfflineDevice:
+    """A further device on the same gateway (a split unit: the Vitocal 200-A's outdoor unit beside its controller)."""
+
+    device_id: str
+    model_id: str
+    roles: tuple[str, ...]
+    features: dict[str, Any]
+
+
 class OfflineOAuthManager(AbstractViCareOAuthManager):
     """One installation with one gateway and one device whose features come from ``features``.
 
     ``features`` is a features response (``{"data": [...]}``, e.g. a fixture dump) or a callable producing one
-    per call (simulation). ``fail_next`` queues faults that the next GETs answer with instead.
+    per call (simulation). ``fail_next`` queues faults that the next GETs answer with instead. ``more_devices``
+    are listed after it on the same gateway, each answering its own features path.
     """
 
     def __init__(
@@ -124,8 +135,10 @@ class OfflineOAuthManager(AbstractViCareOAuthManager):
         gateway_serial: str = "7571381681420106",
         device_id: str = "0",
         status: str = "Online",
+        more_devices: tuple[OfflineDevice, ...] = (),
     ) -> None:
         self.features = features
+        self.more_devices = more_devices
         self.model_id, self.roles, self.status = model_id, list(roles), status
         self.installation_id, self.gateway_serial, self.device_id = installation_id, gateway_serial, device_id
         self.calls: list[str] = []
@@ -135,10 +148,11 @@ class OfflineOAuthManager(AbstractViCareOAuthManager):
 
     @property
     def features_path(self) -> str:
-        return (
-            f"/features/installations/{self.installation_id}/gateways/{self.gateway_serial}"
-            f"/devices/{self.device_id}/features/"
-        )
+        return self._path(self.device_id)
+
+    def _path(self, device_id: str) -> str:
+        gateway = f"/features/installations/{self.installation_id}/gateways/{self.gateway_serial}"
+        return f"{gateway}/devices/{device_id}/features/"
 
     def fail_next(self, fault: Fault, count: int = 1, *, limit_reset_ms: int = 0) -> None:
         """Answer the next ``count`` GETs with ``fault`` (``limit_reset_ms``: unix ms of the 429 reset)."""
@@ -155,7 +169,17 @@ class OfflineOAuthManager(AbstractViCareOAuthManager):
             "deviceType": "heating",
             "roles": self.roles,
         }
-        gateway = {"serial": self.gateway_serial, "devices": [device]}
+        more = [
+            {
+                "id": d.device_id,
+                "modelId": d.model_id,
+                "status": self.status,
+                "deviceType": "heating",
+                "roles": list(d.roles),
+            }
+            for d in self.more_devices
+        ]
+        gateway = {"serial": self.gateway_serial, "devices": [device, *more]}
         return {"data": [{"id": self.installation_id, "gateways": [gateway]}]}
 
     def answer(self, path: str) -> OfflineResponse:
@@ -170,4 +194,7 @@ class OfflineOAuthManager(AbstractViCareOAuthManager):
         if path == self.features_path:
             body = self.features() if callable(self.features) else copy.deepcopy(self.features)
             return OfflineResponse(200, body, JSON)
+        for other in self.more_devices:
+            if path == self._path(other.device_id):
+                return OfflineResponse(200, copy.deepcopy(other.features), JSON)
         return OfflineResponse(404, {"statusCode": 404, "errorType": "NOT_FOUND", "message": f"no {path}"}, JSON)

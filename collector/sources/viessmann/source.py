@@ -155,7 +155,26 @@ class ViessmannSource:
         devices = self.client.connect()
         for heat_pump in devices:
             log.info("viessmann: found heat pump %s (%s)", heat_pump.model, heat_pump.tag)
+        self._fit_period_to(len(devices))
         return devices
+
+    def _fit_period_to(self, devices: int) -> None:
+        """Each poll costs one features call per device. The period derived from the budget assumes one: a split
+        unit (Vitocal 200-A: system controller and outdoor unit) would spend the day's share by noon and then get
+        nothing for half a day. The derived period grows with the devices; a configured period is kept."""
+        period = self.settings.viessmann_effective_poll_seconds * max(1, devices)
+        if self.settings.viessmann_poll_seconds is not None or period == self.poll_seconds:
+            return
+        self.poll_seconds = period
+        self._backoff.base = period
+        self._next_attempt = max(self._next_attempt, self.clock() + period)
+        if devices > 1:
+            log.info(
+                "viessmann: %d devices, one features call each per poll: polling every %.0f s (about %d calls a day)",
+                devices,
+                period,
+                round(DAY / period) * devices,
+            )
 
     def _poll_device(self, heat_pump: HeatPumpDevice, readings: list[Reading]) -> float:
         """Fetch and read one device; returns the unix time of its newest feature (for the staleness check)."""
