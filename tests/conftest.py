@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -27,17 +26,6 @@ FIXTURES = SHARED / "fixtures"
 
 # Tests never read a developer's /run/secrets or .env.
 os.environ["HPM_SECRETS_DIR"] = "/nonexistent-hpm-secrets"
-
-
-@pytest.fixture(autouse=True)
-def _root_logger_restored() -> Iterator[None]:
-    """``main()`` sets up the process's root logger (level INFO, one handler); put it back after each test, so
-    no test sees the logging of another that ran before it (the tracker tests count the records they get)."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    yield
-    root.setLevel(level)
-    root.handlers[:] = handlers
 
 
 @pytest.fixture(scope="session")
