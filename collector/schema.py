@@ -199,7 +199,11 @@ HP_TEMPERATURE = MeasurementSpec(
             "secondary_supply",
             "secondary_return",
             "buffer",
+            "buffer_top",
             "dhw",
+            "dhw_outlet",
+            "dhw_charging_supply",
+            "dhw_charging_return",
             "dhw_target",
             "dhw_hysteresis",
             "circuit_supply",
@@ -265,6 +269,12 @@ HP_HYDRAULICS = MeasurementSpec(
         _gauge("internal_pump_speed", "percent", "Speed of the internal (secondary) circulation pump."),
         _gauge("secondary_valve_position", "percent", "Position of the secondary circuit's 4/3-way valve."),
         _gauge("primary_pump_speed", "percent", "Speed of the primary (brine or air-side) circuit pump."),
+        _last(
+            "secondary_circuit_state",
+            "none",
+            "What the heating-water side does now as the device names it (heating, standby, off, …).",
+            Kind.STRING,
+        ),
     ),
     "Hydraulic states of the installation.",
 )
@@ -292,6 +302,12 @@ HP_DHW = MeasurementSpec(
     (
         _last("operating_mode", "none", "Active hot-water mode.", Kind.STRING),
         _last("active", "bool", "Hot-water preparation enabled.", Kind.INT),
+        _last("one_time_charge", "bool", "A one-time hot-water charge requested by hand is running.", Kind.INT),
+        _gauge(
+            "anode_current",
+            "mamp",
+            "Protection current of the cylinder's impressed-current anode; near 0 means no corrosion protection.",
+        ),
     ),
     "Domestic hot water state.",
 )
@@ -389,6 +405,43 @@ HP_POWER = MeasurementSpec(
     "Device-level instantaneous power where the model reports no compressor-level figures (the Vitocal 200-A's "
     "system controller: heating.heat.production.current, heating.power.consumption.current).",
 )
+HP_RESTRICTION = MeasurementSpec(
+    "hp_restriction",
+    Bucket.RAW,
+    (TAG_DEVICE,),
+    (
+        _last(
+            "grid_limitation",
+            "none",
+            "Grid operator's power limitation (German §14a EnWG) as the device names it; 14aOff = not limited.",
+            Kind.STRING,
+        ),
+        _last("consumption_status", "none", "Status of the device's power-consumption limit report.", Kind.STRING),
+        _last(
+            "consumption_limit",
+            "watt",
+            "Electric power the unit is limited to; not written while unlimited (the API sends 0 or 1000000 W).",
+        ),
+        _last("smart_grid", "none", "SG Ready state the unit is in (normalOperation, …).", Kind.STRING),
+        _last("malfunction_lock", "bool", "The unit is locked after a malfunction (1).", Kind.INT),
+        _last("external_lock", "bool", "The unit is locked by an external contact (utility lock) (1).", Kind.INT),
+    ),
+    "What keeps the heat pump from running as it would: the grid operator's limitation, SG Ready, locks. "
+    "Written when the feature's timestamp advances, so each change of state is one point.",
+)
+HP_AUX_HEATER = MeasurementSpec(
+    "hp_aux_heater",
+    Bucket.RAW,
+    (TAG_DEVICE, TAG_COMPRESSOR),
+    (
+        _last("crankcase", "bool", "Compressor crankcase heater on (compressor tag).", Kind.INT),
+        _last("evaporator_base", "bool", "Evaporator base heater on (compressor tag).", Kind.INT),
+        _last("condensate_pan", "bool", "Condensate pan heater on.", Kind.INT),
+        _last("fan_ring", "bool", "Fan ring heater on.", Kind.INT),
+    ),
+    "Small electric heaters of the outdoor unit: they draw power while the compressor is idle, so they explain "
+    "standby consumption on the meter.",
+)
 HP_MESSAGE = MeasurementSpec(
     "hp_message",
     Bucket.RAW,
@@ -479,6 +532,8 @@ RAW_MEASUREMENTS = (
     HP_BURNER,
     HP_REFRIGERANT,
     HP_POWER,
+    HP_RESTRICTION,
+    HP_AUX_HEATER,
     HP_ERRORS,
     HP_ERROR,
     HP_MESSAGE,
@@ -767,6 +822,8 @@ PLAUSIBLE: dict[tuple[str, str], Plausible] = {
     (HP_COMPRESSOR.name, "power_consumption"): Plausible(0, 1e6),
     (HP_COMPRESSOR.name, "rated_power"): Plausible(0, 1000),
     (HP_POWER.name, "heat_production"): Plausible(0, 1e6),
+    (HP_RESTRICTION.name, "consumption_limit"): Plausible(0, 1e6),
+    (HP_DHW.name, "anode_current"): Plausible(0, 1000),
     (HP_POWER.name, "power_consumption"): Plausible(0, 1e6),
     (HP_INVERTER.name, "power"): Plausible(-1e6, 1e6),
     (HP_INVERTER.name, "current"): Plausible(-1000, 1000),

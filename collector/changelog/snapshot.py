@@ -134,6 +134,10 @@ ITEMS: tuple[Item, ...] = (
             for edge in ("on", "off")
         ),
         *_schedule("schedule", "Heating schedule", "heating.schedule"),
+        # how much the room sensor corrects the flow temperature (222-S split)
+        _num(
+            "room_influence", "Room influence factor", "heating.roomInfluenceFactor", "value", "heating-curve", "", ""
+        ),
     ),
     *_group(
         "dhw",
@@ -149,15 +153,42 @@ ITEMS: tuple[Item, ...] = (
             _hysteresis("hysteresis", "DHW hysteresis", "value"), command="setHysteresis", unless_prop="switchOnValue"
         ),
         _flag("hygiene", "DHW hygiene function", "hygiene", "enabled", "hygiene"),
+        # the weekly legionella charge (250-A, 262-A): its temperature and start explain a weekly energy spike
+        _num("hygiene_temperature", "DHW hygiene temperature", "temperature.hygiene", "value", "hygiene", "°C", ""),
+        _num("hygiene_hour", "DHW hygiene start hour", "hygiene.trigger", "startHour", "hygiene", "h", ""),
+        _text("hygiene_days", "DHW hygiene days", "hygiene.trigger", "weekdays", "hygiene"),
         *_schedule("schedule", "DHW schedule", "schedule"),
     ),
     *_group(
         "dhw",
         "heating.configuration.dhw.",
         _dhw_temperature("cylinder_max", "DHW cylinder maximum", "temperature.dhwCylinder.max", "setTemperature"),
+        _text("eco_sensor", "DHW eco mode leading sensor", "sensors.ecoMode.leading", "value", "dhw-target"),
+        _num("high_demand_time", "DHW high-demand timeframe", "highDemand.timeframe", "value", "dhw-target", "min", ""),
+    ),
+    *_group(
+        "dhw",
+        "heating.",
+        # the 262-A reports the same setting under both names: the first present counts
+        replace(
+            _dhw_temperature("min_comfort", "DHW minimum comfort temperature", "dhw.configuration", ""),
+            features=(
+                "dhw.configuration.temperature.minimumComfort",
+                "configuration.dhw.temperature.minimumComfort",
+            ),
+        ),
+        _flag(
+            "electric_heater", "Electric DHW heater", "configuration.dhwHeater", "useApproved", "heating-rod", _ALLOWED
+        ),
     ),
     *_group(
         "circulation", "heating.dhw.pumps.", *_schedule("schedule", "Circulation pump schedule", "circulation.schedule")
+    ),
+    *_group(  # the circulation pump also running while the cylinder charges or runs its hygiene cycle (262-A)
+        "circulation",
+        "heating.dhw.configuration.pumps.circulation.",
+        _flag("during_charging", "Circulation pump during DHW charging", "parallelDhwHeating", "active", "circulation"),
+        _flag("during_hygiene", "Circulation pump during DHW hygiene", "parallelHygiene", "active", "circulation"),
     ),
     *_group(
         "holiday",
@@ -208,6 +239,25 @@ ITEMS: tuple[Item, ...] = (
             "min",
             "",
         ),
+        _flag("quiet_mode", "Noise reduction", "noise.reduction", "active", "noise"),  # 222-S split: a flag only
+        _num(
+            "buffer_max",
+            "Buffer maximum temperature",
+            "configuration.buffer.temperature.max",
+            "value",
+            "buffer",
+            "°C",
+            "",
+        ),
+        _text("regulation", "Regulation", "configuration.regulation", "mode", "regulation"),
+        _flag(
+            "comfort_ensuring", "Comfort ensuring (backup heater)", "device.comfortEnsuring", "activated", "heating-rod"
+        ),
+        _flag("secondary_generator", "Secondary heat generator", "secondaryHeatGenerator", "active", "heat-generator"),
+        # cooling: the installation's cooling mode and cooling circuit 0 (the only one any dump reports)
+        _text("cooling_mode", "Cooling mode", "configuration.cooling", "mode", "cooling"),
+        _text("cooling_circuit_type", "Cooling circuit type", "coolingCircuits.0.type", "value", "cooling"),
+        _flag("cooling_reverse", "Cooling circuit reversal", "coolingCircuits.0.reverse", "active", "cooling"),
     ),
 )
 
@@ -307,7 +357,7 @@ def _read(item: Item, entity: str, feature: Mapping[str, Any]) -> dict[str, Valu
     if item.kind == "period":
         start, end = (value if isinstance(value, str) else "" for value in raw)
         return {key: None if start in UNSET_DATES and end in UNSET_DATES else f"{start}/{end}"}
-    return {key: str(raw[0])}
+    return {key: ", ".join(map(str, raw[0])) if isinstance(raw[0], list) else str(raw[0])}  # weekdays: a list
 
 
 def _prop(props: Mapping[str, Any], name: str) -> Any:

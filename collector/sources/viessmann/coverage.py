@@ -33,7 +33,8 @@ IGNORED: tuple[tuple[str, str], ...] = (
     (r"heating\.burner", "the burner state is read per burner (heating.burners.N)"),
     (r"heating\.scop\.\w+", "deprecated alias of heating.spf.* (read there)"),
     (
-        r"heating\.(circuits\.\d+|dhw)\.operating\.(modes|programs)\.\w+",
+        r"heating\.(circuits\.\d+|dhw|noise\.reduction)\.operating\.(modes|programs)\.\w+"
+        r"|heating\.noise\.reduction\.levels\.\w+",
         "one flag per mode/program: the active one is read from operating.{modes,programs}.active",
     ),
     (r".+\.schedule", "schedules are tracked by the changelog where they steer the heat pump"),
@@ -41,8 +42,59 @@ IGNORED: tuple[tuple[str, str], ...] = (
         r"heating\.dhw\.sensors\.temperature\.(hotWaterStorage|dhwCylinder)\.(top|middle|bottom)",
         "cylinder layer sensors: the main cylinder sensor is read",
     ),
-    (r"heating\.(circuits\.\d+\.)?(frostprotection|zone\.mode)", "protection flags, no energy or comfort effect"),
+    (
+        r"heating\.(circuits\.\d+\.)?(frostprotection|zone\.mode)|heating\.dhw\.scaldProtection",
+        "protection flags, no energy or comfort effect",
+    ),
     (r"ventilation(\..+)?", "a ventilation unit on the heat pump (Vitovent): out of scope, the heat pump is read"),
+    (r"device\.actorSensorTest", "the service technician's actuator and sensor test"),
+    (r"device\.commissioning\.information", "commissioning date, identification"),
+    (
+        r"(device|heating)\.configuration\.(house\w+|multiFamilyHouse|\w+CylinderSize)",
+        "building and cylinder data entered at commissioning (0 where never entered), not a reading",
+    ),
+    (r"device\.messages\.errors\.counter\.\w+", "an internal error counter: active errors come from errors.raw"),
+    (r"device\.power\.statusReport\.production", "the electricity-production report: a heat pump produces none"),
+    (r"device\.zigbee\.active", "the gateway's radio, no heat-pump state"),
+    (
+        r"heating\.boiler\.pumps\.internal\.target|heating\.compressors\.\d+\.speed\.setpoint",
+        "the controller's target: the actual pump and compressor speeds are read",
+    ),
+    (r"heating\.sensors\.valve\.\d+\.expansion\.target", "expansion-valve target: refrigerant control internals"),
+    (
+        r"heating\.boiler\.temperature\.current",
+        "undocumented on heat pumps (0 while idle, near the flow set point while running): supply is read",
+    ),
+    (
+        r"heating\.sensors\.temperature\.allengra",
+        "the flow meter's own probe (reads 0 on units whose return is at 39 °C): the return sensor is read",
+    ),
+    (r"heating\.buffer\.sensors\.temperature\.stratification", "buffer layer sensors: main and top are read"),
+    (
+        r"heating\.(compressors\.\d+|heatingRod)\.heatTarget",
+        "the usage served now ('none' in every dump): charging, valve position and energy per usage tell it",
+    ),
+    (
+        r"heating\.compressors\.\d+\.power\.consumption\.(heating|dhw|total)",
+        "per-compressor copy of the unit's electricity counters (read from the unit's summaries)",
+    ),
+    (r"heating\.cop\.green", "undocumented 'green' COP, 0 in every dump"),
+    (r"heating\.circuits\.\d+\.operating\.programs\.screedDrying\.heatpump", "the installer's screed-drying program"),
+    (
+        r"heating\.configuration\.(internalPumps|internalPump(One|Two)|pressure\.total)"
+        r"|heating\.secondaryCircuit\.temperature\.return\.minimum",
+        "limits set at commissioning: the pump speeds, the water pressure and the return are read",
+    ),
+    (r"heating\.dhw\.temperature\.levels", "bounds of the DHW set point: the set point is read and tracked"),
+    (r"heating\.dhw\.schedule\.mode", "which schedule kind is used: the schedule itself is tracked"),
+    (r"heating\.dhw\.actuator", "undocumented actuator state: DHW charging and its pump are read"),
+    (r"heating\.heatingRod\.heat\.production\.current", "a resistive heater's heat is its electric power (read)"),
+    (r"heating\.power\.consumption", "only says that the unit reports electricity: the figures are read"),
+    (r"heating\.primaryCircuit\.fans", "the list of fans: each fan's speed is read"),
+    (
+        r"heating\.primaryCircuit\.valves\.fourThreeWay",
+        "the refrigerant reversing valve: it switches for defrost and cooling, both read",
+    ),
 )
 _IGNORED = tuple((re.compile(f"^(?:{pattern})$"), reason) for pattern, reason in IGNORED)
 

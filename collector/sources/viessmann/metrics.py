@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from collector.schema import (
+    HP_AUX_HEATER,
     HP_BURNER,
     HP_CIRCUIT,
     HP_COMPRESSOR,
@@ -28,6 +29,7 @@ from collector.schema import (
     HP_INVERTER,
     HP_POWER,
     HP_REFRIGERANT,
+    HP_RESTRICTION,
     HP_TEMPERATURE,
     TAG_KIND,
     TAG_SENSOR,
@@ -81,6 +83,8 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("kilowatt", "kwatt"): 1.0,
     ("watt", "kwatt"): 0.001,
     ("ampere", "amp"): 1.0,
+    ("milliAmpere", "mamp"): 1.0,  # the DHW cylinder's protection anode (262-A)
+    ("ampere", "mamp"): 1000.0,
     ("liter/hour", "litreh"): 1.0,
     ("liter", "litreh"): 1.0,  # older firmware labels the same l/h value "liter" (PyViCare #303)
     ("kilowattHour", "kwatth"): 1.0,
@@ -225,9 +229,16 @@ METRICS: tuple[Metric, ...] = (
     ),
     _temperature("buffer", "heating.bufferCylinder.sensors.temperature.main", "getBufferMainTemperature"),
     _temperature("buffer", "heating.buffer.sensors.temperature.main"),  # older name of the same sensor
+    _temperature("buffer_top", "heating.bufferCylinder.sensors.temperature.top"),
+    _temperature("buffer_top", "heating.buffer.sensors.temperature.top"),  # older name (Vitocaldens 222-F)
     _temperature("dhw", "heating.dhw.sensors.temperature.dhwCylinder", "getDomesticHotWaterStorageTemperature"),
     _temperature("dhw", "heating.dhw.sensors.temperature.hotWaterStorage"),  # deprecated name (200-S E8NEV)
+    _temperature("dhw_outlet", "heating.dhw.sensors.temperature.outlet"),  # Vitocaldens 222-F
+    # the DHW charging system's own flow and return (222-S split): how hot the cylinder is charged
+    _temperature("dhw_charging_supply", "heating.dhw.sensors.temperature.tankLoadSystem.supply"),
+    _temperature("dhw_charging_return", "heating.dhw.sensors.temperature.tankLoadSystem.return"),
     _temperature("dhw_target", "heating.dhw.temperature.main", "getDomesticHotWaterConfiguredTemperature"),
+    _temperature("dhw_target", "heating.dhw.temperature"),  # the 2021 API's name (300-G reports both)
     _temperature("dhw_hysteresis", "heating.dhw.temperature.hysteresis", "getDomesticHotWaterHysteresis"),
     _temperature("circuit_supply", "heating.circuits.{id}.sensors.temperature.supply", "getSupplyTemperature", _C),
     # 0 °C: no flow set point (eco, standby or a circuit without demand), next to a real supply of 28 °C
@@ -310,6 +321,9 @@ METRICS: tuple[Metric, ...] = (
     _row(HP_HYDRAULICS, "secondary_valve_position", "heating.secondaryCircuit.valves.fourThreeWay", "current"),
     _row(HP_HYDRAULICS, "primary_pump_speed", "heating.primaryCircuit.sensors.rotation"),
     _row(
+        HP_HYDRAULICS, "secondary_circuit_state", "heating.secondaryCircuit.operation.state", "currentValue", Read.TEXT
+    ),
+    _row(
         HP_HYDRAULICS, "dhw_charging", "heating.dhw.charging", "active", Read.FLAG, "getDomesticHotWaterChargingActive"
     ),
     _row(HP_HYDRAULICS, "dhw_pump", "heating.dhw.pumps.primary", "status", Read.FLAG, "getDomesticHotWaterPumpActive"),
@@ -361,6 +375,22 @@ METRICS: tuple[Metric, ...] = (
     ),
     _row(HP_DHW, "active", "heating.dhw", "status", Read.FLAG, "getDomesticHotWaterActive"),
     _row(HP_DHW, "active", "heating.dhw", "active", Read.FLAG),  # 2021 firmware (300-G) has no "status"
+    _row(HP_DHW, "one_time_charge", "heating.dhw.oneTimeCharge", "active", Read.FLAG),  # explains an energy spike
+    _row(HP_DHW, "anode_current", "heating.dhw.sensors.dhwCylinder.rustSurveillance.anode"),  # 262-A, mA
+    # --- what keeps the unit from running as it would (E3: 200-A, 250-A, 252-A, 262-A; SG Ready: 222-S split) --
+    _row(HP_RESTRICTION, "grid_limitation", "device.power.consumption.limitation", read=Read.TEXT),  # "14aOff"
+    _row(HP_RESTRICTION, "consumption_status", "device.power.statusReport.consumption", "status", Read.TEXT),
+    # unlimited: the 250-A/252-A send 0 W, the 200-A 1000000 W (status "unlimitedAutonomous" on all three)
+    _row(HP_RESTRICTION, "consumption_limit", "device.power.statusReport.consumption", "limit", sentinels=(0.0, 1e6)),
+    _row(HP_RESTRICTION, "smart_grid", "heating.device.smartGrid", "actualState", Read.TEXT),
+    _row(HP_RESTRICTION, "malfunction_lock", "device.lock.malfunction", "active", Read.FLAG),
+    _row(HP_RESTRICTION, "external_lock", "device.lock.external", "active", Read.FLAG),
+    _row(HP_RESTRICTION, "external_lock", "heating.external.lock", "active", Read.FLAG),  # the same lock, older name
+    # --- the outdoor unit's small heaters: standby electricity ------------------------------------------
+    _row(HP_AUX_HEATER, "crankcase", _COMPRESSOR + ".heater.crankcase", "active", Read.FLAG, component=_K),
+    _row(HP_AUX_HEATER, "evaporator_base", "heating.evaporators.{id}.heater.base", "active", Read.FLAG, component=_K),
+    _row(HP_AUX_HEATER, "condensate_pan", "heating.heater.condensatePan", "active", Read.FLAG),
+    _row(HP_AUX_HEATER, "fan_ring", "heating.heater.fanRing", "active", Read.FLAG),
     # --- energy: electric (device-metered), heat produced (raw, PyViCare #801), gas, heating rod ------------
     *(
         row
@@ -370,6 +400,7 @@ METRICS: tuple[Metric, ...] = (
         )
     ),
     *_arrays("electric", "total", "heating.power.consumption.total"),
+    *_arrays("heat", "total", "heating.heat.production.total"),  # 222-S split
     *(
         row
         for usage in ("heating", "dhw", "cooling")
@@ -397,8 +428,16 @@ METRICS: tuple[Metric, ...] = (
         for row in _energy("gas", usage, f"heating.gas.consumption.summary.{usage}", f"heating.gas.consumption.{usage}")
     ),
     *_arrays("gas", "total", "heating.gas.consumption.total"),
-    *_summaries("heating_rod", "heating", "heating.heatingRod.power.consumption.summary.heating"),
-    *_summaries("heating_rod", "dhw", "heating.heatingRod.power.consumption.summary.dhw"),
+    *(
+        row
+        for usage in ("heating", "dhw")
+        for row in _energy(
+            "heating_rod",
+            usage,
+            f"heating.heatingRod.power.consumption.summary.{usage}",
+            f"heating.heatingRod.power.consumption.{usage}",
+        )
+    ),
     # --- the device's own efficiency figures --------------------------------------------------------------
     _efficiency("spf", "heating", "heating.spf.heating", "getSeasonalPerformanceFactorHeating"),
     _efficiency("spf", "dhw", "heating.spf.dhw", "getSeasonalPerformanceFactorDHW"),
