@@ -164,7 +164,6 @@ ITEMS: tuple[Item, ...] = (
         "heating.configuration.dhw.",
         _dhw_temperature("cylinder_max", "DHW cylinder maximum", "temperature.dhwCylinder.max", "setTemperature"),
         _text("eco_sensor", "DHW eco mode leading sensor", "sensors.ecoMode.leading", "value", "dhw-target"),
-        _num("high_demand_time", "DHW high-demand timeframe", "highDemand.timeframe", "value", "dhw-target", "min", ""),
     ),
     *_group(
         "dhw",
@@ -176,6 +175,10 @@ ITEMS: tuple[Item, ...] = (
                 "dhw.configuration.temperature.minimumComfort",
                 "configuration.dhw.temperature.minimumComfort",
             ),
+        ),
+        replace(  # the configuration name is deprecated for the dhw one (250-A)
+            _num("high_demand_time", "DHW high-demand timeframe", "", "value", "dhw-target", "min", ""),
+            features=("dhw.configuration.highDemand.timeframe", "configuration.dhw.highDemand.timeframe"),
         ),
         _flag(
             "electric_heater", "Electric DHW heater", "configuration.dhwHeater", "useApproved", "heating-rod", _ALLOWED

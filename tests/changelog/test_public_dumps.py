@@ -195,3 +195,60 @@ def test_three_circuits_one_in_standby(make_tracker: Maker) -> None:
         "Operating mode (circuit 1): standby → dhwAndHeating",
         "Maximum supply temperature (circuit 2): 40 °C → 45 °C",
     ]
+
+
+def test_buffer_maximum_electric_dhw_heater_and_cooling_circuit_of_the_300g(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(load_dump("Vitocal300G_CU401B"))
+    assert snapshot["system/buffer_max"] == 65  # heating.configuration.buffer.temperature.max
+    assert snapshot["dhw/electric_heater"] is True  # heating.configuration.dhwHeater useApproved
+    assert (snapshot["system/cooling_circuit_type"], snapshot["system/cooling_reverse"]) == ("VC 3xx-G Emerson", False)
+    tracker = make_tracker()
+    features = load_dump("Vitocal300G_CU401B")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.configuration.buffer.temperature.max", "value", 55)
+    set_value(features, "heating.configuration.dhwHeater", "useApproved", False)
+    set_value(features, "heating.coolingCircuits.0.reverse", "active", True)
+    assert [(c.text, c.tags) for c in tracker.observe("0", features, T0 + 120)] == [
+        ("Electric DHW heater: allowed → not allowed", ("change", "dhw", "heating-rod")),
+        ("Buffer maximum temperature: 65 °C → 55 °C", ("change", "system", "buffer")),
+        ("Cooling circuit reversal: off → on", ("change", "system", "cooling")),
+    ]
+
+
+def test_dhw_hygiene_minimum_comfort_and_circulation_of_the_262a(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(public("Vitocal262A"))
+    assert (snapshot["dhw/hygiene_temperature"], snapshot["dhw/hygiene_hour"], snapshot["dhw/hygiene_days"]) == (
+        60,
+        12,
+        "Tue",
+    )
+    assert snapshot["dhw/min_comfort"] == 40  # under both names in this dump: read once
+    assert (snapshot["circulation/during_charging"], snapshot["circulation/during_hygiene"]) == (False, False)
+    tracker = make_tracker()
+    features = public("Vitocal262A")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.dhw.hygiene.trigger", "weekdays", ["Tue", "Sat"])
+    set_value(features, "heating.dhw.temperature.hygiene", "value", 65)
+    set_value(features, "heating.dhw.configuration.pumps.circulation.parallelHygiene", "active", True)
+    assert [c.text for c in tracker.observe("0", features, T0 + 120)] == [
+        "DHW hygiene temperature: 60 °C → 65 °C",
+        "DHW hygiene days: Tue → Tue, Sat",
+        "Circulation pump during DHW hygiene: off → on",
+    ]
+
+
+def test_system_settings_of_the_222s_split(make_tracker: Maker) -> None:
+    snapshot = build_snapshot(public("Vitocal222SI_Invisible"))
+    assert snapshot["system/regulation"] == "WeatherByOutsideSensorControlled"
+    assert (snapshot["system/cooling_mode"], snapshot["system/quiet_mode"]) == ("none", False)
+    assert (snapshot["system/comfort_ensuring"], snapshot["dhw/eco_sensor"]) == (False, "top")
+    assert (snapshot["dhw/high_demand_time"], snapshot["circuit.0/room_influence"]) == (2, 8)
+    tracker = make_tracker()
+    features = public("Vitocal222SI_Invisible")
+    tracker.observe("0", features, T0)
+    set_value(features, "heating.circuits.0.heating.roomInfluenceFactor", "value", 4)
+    set_value(features, "heating.device.comfortEnsuring", "activated", True)
+    assert [(c.text, c.tags) for c in tracker.observe("0", features, T0 + 120)] == [
+        ("Room influence factor (circuit 0): 8 → 4", ("change", "circuit-0", "heating-curve")),
+        ("Comfort ensuring (backup heater): off → on", ("change", "system", "heating-rod")),
+    ]

@@ -20,7 +20,7 @@ from tests.changelog.conftest import db_path, load_dump, set_value
 
 T0 = 1_795_770_000  # 2026-11-27 10:00 Europe/Berlin
 BASELINE = (
-    "Configuration baseline: heating circuit 0; DHW; holiday programs; heating rod; system settings (41 settings)"
+    "Configuration baseline: heating circuit 0; DHW; holiday programs; heating rod; system settings (42 settings)"
 )
 SLOPE = "Heating curve slope (circuit 0): 0.6 → 0.7"
 TARGET = "DHW target temperature: 45 °C → 48 °C"

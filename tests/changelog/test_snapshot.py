@@ -49,6 +49,12 @@ def test_250a_snapshot_holds_exactly_the_configuration() -> None:
         "heating_rod/dhw": True,
         "system/noise_reduction": None,  # present but disabled on this unit
         "system/outside_damping": 10,  # minutes
+        "system/secondary_generator": False,
+        # the hygiene cycle's temperature and trigger, and the high-demand timeframe: present but disabled
+        "dhw/hygiene_temperature": None,
+        "dhw/hygiene_hour": None,
+        "dhw/hygiene_days": None,
+        "dhw/high_demand_time": None,
     }
     assert snapshot["circuit.0/schedule.fri"] == [
         ["00:00", "03:00", "normal"],

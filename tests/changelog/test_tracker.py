@@ -34,7 +34,7 @@ def test_first_snapshot_is_one_baseline_entry(make_tracker: Maker, settings: Set
             "baseline",
             T0,
             "Configuration baseline: heating circuit 0; DHW; circulation pump; holiday programs; heating rod; "
-            "system settings (45 settings)",
+            "system settings (46 settings)",
             ("baseline",),
         )
     ]

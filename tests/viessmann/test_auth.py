@@ -117,7 +117,7 @@ def test_login_polls_and_keeps_the_token_private(stub: ViessmannStub, credential
             points = src.poll()
     finally:
         os.umask(old_umask)
-    assert len(points) == 48  # every point of the 252-A dump (tests/viessmann/expected_points.json)
+    assert len(points) == 50  # every point of the 252-A dump (tests/viessmann/expected_points.json)
     token_file = credentials.data_dir / TOKEN_FILE
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     with token_file.open("rb") as cached:

@@ -34,16 +34,27 @@ def test_every_feature_with_data_is_classified_once(settings, name: str) -> None
         assert all(any(re.fullmatch(t, f) for t in templates) for f in readers) or metric == DESIRED_TEMPERATURE.name
 
 
-def test_the_hybrid_report_names_what_is_not_understood() -> None:
+def test_the_hybrid_report_names_what_reads_each_feature() -> None:
     coverage = classify(dump("Vitocaldens222F.json")["data"])
     assert coverage.mapped["heating.burners.0.statistics"] == ["burner.hours", "burner.starts"]
     assert coverage.ignored["heating.burner"].startswith("the burner state is read per burner")
-    assert coverage.unknown == {
-        "heating.buffer.sensors.temperature.top": "unit='celsius', value=36 celsius, status='connected'",
-        "heating.configuration.multiFamilyHouse": "active=False",
-        "heating.dhw.oneTimeCharge": "active=False",
-        "heating.dhw.sensors.temperature.outlet": "unit='celsius', value=41.7 celsius, status='connected'",
-    }
+    # the four features this report once listed as unknown
+    assert coverage.mapped["heating.buffer.sensors.temperature.top"] == ["temperature.buffer_top"]
+    assert coverage.mapped["heating.dhw.sensors.temperature.outlet"] == ["temperature.dhw_outlet"]
+    assert coverage.mapped["heating.dhw.oneTimeCharge"] == ["dhw.one_time_charge"]
+    assert coverage.ignored["heating.configuration.multiFamilyHouse"].startswith("building and cylinder data")
+    assert coverage.unknown == {}
+
+
+def test_settings_and_state_families_are_reported_with_their_reader() -> None:
+    coverage = classify(dump("Vitocal250A.json")["data"])
+    assert coverage.mapped["device.power.consumption.limitation"] == ["restriction.grid_limitation"]
+    assert coverage.mapped["device.lock.malfunction"] == ["restriction.malfunction_lock"]
+    expansion = classify(dump("Vitocal252A.json")["data"]).ignored["heating.sensors.valve.0.expansion.target"]
+    assert expansion.startswith("expansion-valve target")
+    cu401b = classify(dump("Vitocal300G_CU401B.json")["data"])
+    assert cu401b.mapped["heating.configuration.buffer.temperature.max"] == ["changelog: Buffer maximum temperature"]
+    assert cu401b.ignored["heating.cop.green"] == "undocumented 'green' COP, 0 in every dump"
 
 
 @pytest.fixture

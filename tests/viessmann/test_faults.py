@@ -99,7 +99,7 @@ def test_faults_back_off_log_once_and_never_replay_the_cache(settings, caplog, f
 def test_a_value_whose_timestamp_did_not_advance_is_written_once(settings) -> None:
     live, clock = LiveDump(), FakeClock(START)
     src = source(settings, manager(NAME, live), clock)
-    assert len(src.poll()) == 48  # every point of the 252-A dump
+    assert len(src.poll()) == 50  # every point of the 252-A dump
     clock.advance(src.poll_seconds)
     assert src.poll() == []
     # the gateway reports a new speed: only that field, stamped with the feature's time, not the poll's

@@ -160,7 +160,7 @@ def test_support_line_is_logged_once(settings, caplog: pytest.LogCaptureFixture)
     lines = [r.getMessage() for r in caplog.records if "metrics:" in r.getMessage()]
     assert len(lines) == 1
     supported = len(METRIC_NAMES) - len(EXPECTED["Vitocal300G_CU401B.json"]["unsupported"])
-    assert supported == 48  # incl. the device-level suction and liquid gas temperatures
+    assert supported == 50  # incl. device-level suction/liquid gas temperatures, buffer top and one-time charge
     assert "CU401B_G" in lines[0] and f"supports {supported} metrics" in lines[0]
     assert "energy.heat.heating.*" in lines[0].split("not supported:")[1]
     assert any("calls per day" in r.getMessage() for r in caplog.records)

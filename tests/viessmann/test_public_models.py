@@ -65,6 +65,9 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.secondary_return",
         "temperature.secondary_supply",
+        "dhw.one_time_charge",
+        "temperature.buffer_top",
+        "temperature.dhw_outlet",
     },
     "Vitocal151A.json": {
         "circuit.comfort_cooling_temperature",
@@ -98,6 +101,7 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.secondary_supply",
         "temperature.supply",
+        "dhw.one_time_charge",
     },
     "Vitocal262A.json": {
         "compressor.active",
@@ -120,6 +124,10 @@ EXTRACTED_PUBLIC = {
         "temperature.dhw",
         "temperature.dhw_hysteresis",
         "temperature.dhw_target",
+        "dhw.anode_current",
+        "dhw.one_time_charge",
+        "hydraulics.secondary_circuit_state",
+        "restriction.malfunction_lock",
     },
     "Vitocal200.json": {
         "circuit.curve_shift",
@@ -147,6 +155,7 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.room",
         "temperature.secondary_supply",
+        "dhw.one_time_charge",
     },
     "Vitocal111S.json": {
         "circuit.curve_shift",
@@ -173,6 +182,7 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.room",
         "temperature.secondary_supply",
+        "dhw.one_time_charge",
     },
     "Vitocal200S.json": {
         "circuit.curve_shift",
@@ -199,6 +209,7 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.secondary_return",
         "temperature.secondary_supply",
+        "dhw.one_time_charge",
     },
     "Vitocal200S_AWB-M-E-AC-201.D10.json": {
         "circuit.curve_shift",
@@ -243,6 +254,7 @@ EXTRACTED_PUBLIC = {
         "temperature.return",
         "temperature.secondary_supply",
         "temperature.supply",
+        "temperature.buffer_top",
     },
     "Vitocal200A_SystemController.json": {
         "circuit.curve_shift",
@@ -275,6 +287,14 @@ EXTRACTED_PUBLIC = {
         "temperature.dhw_target",
         "temperature.outside",
         "temperature.supply",
+        "aux_heater.condensate_pan",
+        "aux_heater.fan_ring",
+        "dhw.one_time_charge",
+        "restriction.consumption_limit",
+        "restriction.consumption_status",
+        "restriction.external_lock",
+        "restriction.grid_limitation",
+        "restriction.malfunction_lock",
     },
     "Vitocal200A_OutdoorUnit.json": {
         "compressor.active",
@@ -302,6 +322,9 @@ EXTRACTED_PUBLIC = {
         ),
         "temperature.primary_supply",
         "temperature.secondary_supply",
+        "aux_heater.crankcase",
+        "aux_heater.evaporator_base",
+        "hydraulics.secondary_circuit_state",
     },
     "Vitocal200S-with-Vitovent300W.json": {
         "circuit.curve_shift",
@@ -327,6 +350,8 @@ EXTRACTED_PUBLIC = {
         "temperature.primary_supply",
         "temperature.return",
         "temperature.secondary_supply",
+        "dhw.one_time_charge",
+        "temperature.buffer_top",
     },
     "Vitocal250A_TwoCircuits.json": {
         *_CIRCUIT,
@@ -350,6 +375,12 @@ EXTRACTED_PUBLIC = {
         *_m("refrigerant", "evaporator_liquid_temperature", "evaporator_overheat"),
         *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
         *_m("temperature", "outside", "primary_supply", "return", "secondary_supply", "supply"),
+        "aux_heater.condensate_pan",
+        "aux_heater.crankcase",
+        "aux_heater.evaporator_base",
+        "aux_heater.fan_ring",
+        "dhw.one_time_charge",
+        "hydraulics.secondary_circuit_state",
     },
     "Vitocal222S.json": {
         *_CIRCUIT,
@@ -360,6 +391,7 @@ EXTRACTED_PUBLIC = {
         *_m("hydraulics", "circulation_pump", "dhw_charging", "dhw_pump"),
         *_m("temperature", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
         *_m("temperature", "outside", "primary_supply", "return", "room", "secondary_return", "secondary_supply"),
+        "dhw.one_time_charge",
     },
     "Vitocal262A_T2H-R290.json": {
         *_m("compressor", "active", "hours", "phase", "starts"),
@@ -373,6 +405,9 @@ EXTRACTED_PUBLIC = {
         "heating_rod.active",
         "refrigerant.evaporator_liquid_temperature",
         *_m("temperature", "dhw", "dhw_hysteresis", "dhw_target", "primary_supply"),
+        "dhw.anode_current",
+        "dhw.one_time_charge",
+        "hydraulics.secondary_circuit_state",
     },
     "Vitocal252.json": {
         *_CIRCUIT,
@@ -384,6 +419,7 @@ EXTRACTED_PUBLIC = {
         "hydraulics.volumetric_flow",
         *_m("temperature", "buffer", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside"),
         *_m("temperature", "primary_supply", "return", "secondary_supply", "supply"),
+        "dhw.one_time_charge",
     },
     "Vitocal222SI_Invisible.json": {
         *_CIRCUIT,
@@ -398,6 +434,16 @@ EXTRACTED_PUBLIC = {
         *_m("hydraulics", "defrost", "fan_0_speed", "supply_pressure", "volumetric_flow"),
         *_m("temperature", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside", "primary_supply"),
         *_m("temperature", "return", "secondary_supply", "supply"),
+        "aux_heater.crankcase",
+        "aux_heater.evaporator_base",
+        "dhw.one_time_charge",
+        "energy.heat.total.current_day",
+        "energy.heat.total.current_month",
+        "energy.heat.total.current_week",
+        "energy.heat.total.current_year",
+        "restriction.smart_grid",
+        "temperature.dhw_charging_return",
+        "temperature.dhw_charging_supply",
     },
     "Vitocal300G.json": {  # 2021: no unit labels on values at all
         *_CIRCUIT,
@@ -406,6 +452,7 @@ EXTRACTED_PUBLIC = {
         *_m("hydraulics", "circulation_pump", "dhw_charging", "dhw_pump"),
         *_m("temperature", "circuit_supply", "dhw", "dhw_hysteresis", "dhw_target", "outside", "primary_return"),
         *_m("temperature", "primary_supply", "return", "secondary_return", "secondary_supply"),
+        "dhw.one_time_charge",
     },
     "Vitocal333G_Vitovent300F.json": {  # the heat-pump part; the Vitovent 300-F features are left out
         *_CIRCUIT,
@@ -427,6 +474,8 @@ EXTRACTED_PUBLIC = {
         *_m("refrigerant", "liquid_gas_temperature", "suction_gas_temperature"),
         *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
         *_m("temperature", "outside", "primary_return", "primary_supply", "return", "room", "secondary_supply"),
+        "dhw.one_time_charge",
+        "temperature.buffer_top",
     },
     "Vitocal300G_CU401B_ThreeCircuits.json": {  # three circuits, compressor running
         *_CIRCUIT,
@@ -445,6 +494,8 @@ EXTRACTED_PUBLIC = {
         *_m("refrigerant", "liquid_gas_temperature", "suction_gas_temperature"),
         *_m("temperature", "buffer", "circuit_supply", "circuit_target_supply", "dhw", "dhw_hysteresis", "dhw_target"),
         *_m("temperature", "outside", "primary_return", "primary_supply", "return", "secondary_supply"),
+        "dhw.one_time_charge",
+        "temperature.buffer_top",
     },
 }
 # Metrics a dump carries but the collector refuses, with the reason in the coverage report: hours without a unit
@@ -684,7 +735,12 @@ def test_200a_outdoor_unit_compressor_phase_null_is_no_value(settings) -> None:
     assert series["hp_compressor", (("compressor", "0"),)] == {"active": 0, "speed": 0.0, "hours": 1.0, "starts": 2}
     refrigerant = series["hp_refrigerant", (("compressor", "0"),)]
     assert (refrigerant["compressor_oil_temperature"], refrigerant["compressor_motor_temperature"]) == (51.6, 35.3)
-    assert series["hp_hydraulics", ()] == {"fan_0_speed": 0.0, "supply_pressure": 1.2}
+    assert series["hp_hydraulics", ()] == {
+        "fan_0_speed": 0.0,
+        "supply_pressure": 1.2,
+        "secondary_circuit_state": "standby",
+    }
+    assert series["hp_aux_heater", (("compressor", "0"),)] == {"crankcase": 0, "evaporator_base": 0}
 
 
 def test_200s_with_ventilation_unit_heat_pump_part_on_circuit_1(settings) -> None:
@@ -899,7 +955,7 @@ def test_2021_values_without_unit_labels(settings) -> None:
     }
     assert series["hp_circuit", (("circuit", "0"),)]["curve_shift"] == -5.0  # a difference: kelvin
     assert series["hp_compressor", (("compressor", "0"),)] == {"active": 0, "starts": 3012}  # 1762.41 h refused
-    assert series["hp_dhw", ()] == {"active": 1}  # heating.dhw says "active", not "status"
+    assert series["hp_dhw", ()] == {"active": 1, "one_time_charge": 0}  # heating.dhw says "active", not "status"
 
 
 def test_a_feature_level_unit_label_is_honoured(settings) -> None:
