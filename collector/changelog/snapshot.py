@@ -89,6 +89,13 @@ def _period(field: str, label: str, feature: str) -> Item:
     return Item("", field, label, (feature,), ("start", "end"), "period", "holiday")
 
 
+def _dhw_configuration(field: str, label: str, name: str, unit: str = "") -> Item:
+    """A DHW setting the API moved from ``heating.configuration.dhw.*`` to ``heating.dhw.configuration.*`` (the
+    262-A reports both, the 250-A the old one disabled): the first present name counts. No unit: a text."""
+    features = (f"dhw.configuration.{name}", f"configuration.dhw.{name}")
+    return Item("", field, label, features, ("value",), "number" if unit else "text", "dhw-target", unit)
+
+
 _ALLOWED = ("allowed", "not allowed")
 
 ITEMS: tuple[Item, ...] = (
@@ -163,23 +170,13 @@ ITEMS: tuple[Item, ...] = (
         "dhw",
         "heating.configuration.dhw.",
         _dhw_temperature("cylinder_max", "DHW cylinder maximum", "temperature.dhwCylinder.max", "setTemperature"),
-        _text("eco_sensor", "DHW eco mode leading sensor", "sensors.ecoMode.leading", "value", "dhw-target"),
     ),
     *_group(
         "dhw",
         "heating.",
-        # the 262-A reports the same setting under both names: the first present counts
-        replace(
-            _dhw_temperature("min_comfort", "DHW minimum comfort temperature", "dhw.configuration", ""),
-            features=(
-                "dhw.configuration.temperature.minimumComfort",
-                "configuration.dhw.temperature.minimumComfort",
-            ),
-        ),
-        replace(  # the configuration name is deprecated for the dhw one (250-A)
-            _num("high_demand_time", "DHW high-demand timeframe", "", "value", "dhw-target", "min", ""),
-            features=("dhw.configuration.highDemand.timeframe", "configuration.dhw.highDemand.timeframe"),
-        ),
+        _dhw_configuration("min_comfort", "DHW minimum comfort temperature", "temperature.minimumComfort", "°C"),
+        _dhw_configuration("high_demand_time", "DHW high-demand timeframe", "highDemand.timeframe", "min"),
+        _dhw_configuration("eco_sensor", "DHW eco mode leading sensor", "sensors.ecoMode.leading"),
         _flag(
             "electric_heater", "Electric DHW heater", "configuration.dhwHeater", "useApproved", "heating-rod", _ALLOWED
         ),
