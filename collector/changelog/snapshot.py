@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-Kind = Literal["number", "text", "bool", "schedule", "period"]
+Kind = Literal["number", "text", "bool", "schedule", "period", "clock"]
 Value = Any  # JSON-compatible: int | float | str | bool | list | None
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -39,7 +39,7 @@ class Item:
     field: str
     label: str
     features: tuple[str, ...]  # alternatives (E3 / legacy names); the first present one counts
-    props: tuple[str, ...]  # two for a period (start, end)
+    props: tuple[str, ...]  # two for a period (start, end) and a clock (hour, minute)
     kind: Kind
     topic: str  # Grafana tag grouping related settings
     unit: str = ""
@@ -162,7 +162,15 @@ ITEMS: tuple[Item, ...] = (
         _flag("hygiene", "DHW hygiene function", "hygiene", "enabled", "hygiene"),
         # the weekly legionella charge (250-A, 262-A): its temperature and start explain a weekly energy spike
         _num("hygiene_temperature", "DHW hygiene temperature", "temperature.hygiene", "value", "hygiene", "°C", ""),
-        _num("hygiene_hour", "DHW hygiene start hour", "hygiene.trigger", "startHour", "hygiene", "h", ""),
+        Item(
+            "",
+            "hygiene_start",
+            "DHW hygiene start",
+            ("hygiene.trigger",),
+            ("startHour", "startMinute"),
+            "clock",
+            "hygiene",
+        ),
         _text("hygiene_days", "DHW hygiene days", "hygiene.trigger", "weekdays", "hygiene"),
         *_schedule("schedule", "DHW schedule", "schedule"),
     ),
@@ -354,6 +362,10 @@ def _read(item: Item, entity: str, feature: Mapping[str, Any]) -> dict[str, Valu
         return {key: _number(raw[0], _stepping(feature, item))}
     if item.kind == "bool":
         return {key: raw[0] if isinstance(raw[0], bool) else None}
+    if item.kind == "clock":
+        hour, minute = raw
+        valid = all(isinstance(v, int) and not isinstance(v, bool) for v in raw)
+        return {key: f"{hour:02d}:{minute:02d}" if valid else None}
     if item.kind == "period":
         start, end = (value if isinstance(value, str) else "" for value in raw)
         return {key: None if start in UNSET_DATES and end in UNSET_DATES else f"{start}/{end}"}

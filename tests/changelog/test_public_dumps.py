@@ -217,21 +217,20 @@ def test_buffer_maximum_electric_dhw_heater_and_cooling_circuit_of_the_300g(make
 
 def test_dhw_hygiene_minimum_comfort_and_circulation_of_the_262a(make_tracker: Maker) -> None:
     snapshot = build_snapshot(public("Vitocal262A"))
-    assert (snapshot["dhw/hygiene_temperature"], snapshot["dhw/hygiene_hour"], snapshot["dhw/hygiene_days"]) == (
-        60,
-        12,
-        "Tue",
-    )
+    hygiene = (snapshot["dhw/hygiene_temperature"], snapshot["dhw/hygiene_start"], snapshot["dhw/hygiene_days"])
+    assert hygiene == (60, "12:00", "Tue")  # heating.dhw.temperature.hygiene, heating.dhw.hygiene.trigger
     assert snapshot["dhw/min_comfort"] == 40  # under both names in this dump: read once
     assert (snapshot["circulation/during_charging"], snapshot["circulation/during_hygiene"]) == (False, False)
     tracker = make_tracker()
     features = public("Vitocal262A")
     tracker.observe("0", features, T0)
     set_value(features, "heating.dhw.hygiene.trigger", "weekdays", ["Tue", "Sat"])
+    set_value(features, "heating.dhw.hygiene.trigger", "startMinute", 30)
     set_value(features, "heating.dhw.temperature.hygiene", "value", 65)
     set_value(features, "heating.dhw.configuration.pumps.circulation.parallelHygiene", "active", True)
     assert [c.text for c in tracker.observe("0", features, T0 + 120)] == [
         "DHW hygiene temperature: 60 °C → 65 °C",
+        "DHW hygiene start: 12:00 → 12:30",
         "DHW hygiene days: Tue → Tue, Sat",
         "Circulation pump during DHW hygiene: off → on",
     ]

@@ -52,7 +52,7 @@ def test_250a_snapshot_holds_exactly_the_configuration() -> None:
         "system/secondary_generator": False,
         # the hygiene cycle's temperature and trigger, and the high-demand timeframe: present but disabled
         "dhw/hygiene_temperature": None,
-        "dhw/hygiene_hour": None,
+        "dhw/hygiene_start": None,
         "dhw/hygiene_days": None,
         "dhw/high_demand_time": None,
     }
