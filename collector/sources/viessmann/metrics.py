@@ -385,7 +385,9 @@ METRICS: tuple[Metric, ...] = (
     _row(HP_RESTRICTION, "smart_grid", "heating.device.smartGrid", "actualState", Read.TEXT),
     _row(HP_RESTRICTION, "malfunction_lock", "device.lock.malfunction", "active", Read.FLAG),
     _row(HP_RESTRICTION, "external_lock", "device.lock.external", "active", Read.FLAG),
-    _row(HP_RESTRICTION, "external_lock", "heating.external.lock", "active", Read.FLAG),  # the same lock, older name
+    _row(
+        HP_RESTRICTION, "external_lock", "heating.external.lock", "active", Read.FLAG
+    ),  # the same lock under its heating.* name
     # --- the outdoor unit's small heaters: standby electricity ------------------------------------------
     _row(HP_AUX_HEATER, "crankcase", _COMPRESSOR + ".heater.crankcase", "active", Read.FLAG, component=_K),
     _row(HP_AUX_HEATER, "evaporator_base", "heating.evaporators.{id}.heater.base", "active", Read.FLAG, component=_K),
