@@ -29,6 +29,12 @@ def budget_used() -> Shown:
     return Shown(query, {"budget used": queries.PERCENT_UNIT})
 
 
+def budget_used_now() -> Shown:
+    """The newest health row's share (one row for the stat), within 15 min like every sampled "now" figure."""
+    query = queries.budget_percent(start="-15m", stop="now()") + "\n  |> last()\n" + queries.named("budget used")
+    return Shown(query, {"budget used": queries.PERCENT_UNIT})
+
+
 def rejected_values() -> Shown:
     """Device values rejected at the edge, one series per source and reason (cumulative since the collector
     started: a rising line is a device sending garbage, docs/schema.md lists what counts as implausible)."""
@@ -74,7 +80,7 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.stat_panel(
                     "Viessmann budget used",
-                    [budget_used()],
+                    [budget_used_now()],
                     "Calls in the last 24 h / the collector's share of the plan.",
                     decimals=0,
                 ),

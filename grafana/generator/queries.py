@@ -148,6 +148,10 @@ def read_by_span(s: Sel, agg: str, name: str = "data") -> str:
     )
 
 
+# The newest row of all tables: one row for a stat, whatever series a selection merged.
+NEWEST = '  |> group()\n  |> max(column: "_time")'
+
+
 def named(label: str) -> str:
     """One series per query, named by its label (Grafana shows the value column's name), in time order."""
     return (
@@ -221,9 +225,10 @@ def rows(s: Sel, label: str) -> str:
 
 
 def latest(s: Sel, label: str) -> str:
-    """The newest value: within 15 min for sampled sources (stale shows "No data"), else whatever its age."""
+    """The newest value: within 15 min for sampled sources (stale shows "No data"), else whatever its age. One
+    row even when the selection spans several series (a sensor on two circuits or devices): the newest of them."""
     within = f"-{CARRY_IN}" if steady(s) else "-15m"
-    return f"{read(s, start=within, stop='now()')}\n  |> last()\n{named(label)}"
+    return f"{read(s, start=within, stop='now()')}\n  |> last()\n{NEWEST}\n{named(label)}"
 
 
 def total_by(s: Sel, by: str, label: str) -> str:
