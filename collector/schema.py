@@ -561,6 +561,33 @@ COP_DAILY = MeasurementSpec(
     "COP per local day (today so far), stamped at local midnight; same rules as cop_30m.",
     _COP_TAGS,
 )
+_CARNOT_FIELDS = (
+    _f("heat_kwh", "kwatth", "Heat of the windows that have a Carnot COP."),
+    _f("electric_kwh", "kwatth", "Electricity of those windows."),
+    _f("ideal_kwh", "kwatth", "Ideal heat: Σ electricity x Carnot COP of each window's mean flow and outside °C."),
+)
+_CARNOT_RULE = (
+    "Carnot COP = (T_flow + 2 + 273) / ((T_flow + 2) - (T_outside - 6)) from the window's mean supply (flow) and "
+    "outside temperature (methodology §6); windows without both temperatures or with a Carnot COP <= 0 are left out "
+    "of every sum. % of Carnot over any range = 100 x Σheat_kwh / Σideal_kwh of its rows, never a mean of ratios."
+)
+CARNOT_30M = MeasurementSpec(
+    "carnot_30m",
+    Bucket.ROLLUP,
+    (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
+    _CARNOT_FIELDS,
+    "Practical-efficiency ingredients per cop_30m window (same tags and stamp), from cop_30m and hp_temperature. "
+    + _CARNOT_RULE,
+    _COP_TAGS,
+)
+CARNOT_DAILY = MeasurementSpec(
+    "carnot_daily",
+    Bucket.ROLLUP,
+    (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
+    _CARNOT_FIELDS,
+    "carnot_30m summed per local day (today so far), stamped at local midnight.",
+    _COP_TAGS,
+)
 JAZ = MeasurementSpec(
     "jaz",
     Bucket.ROLLUP,
@@ -660,6 +687,8 @@ DERIVED_MEASUREMENTS = (
     ENERGY_MONTHLY,
     COP_30M,
     COP_DAILY,
+    CARNOT_30M,
+    CARNOT_DAILY,
     JAZ,
     JAZ_FORECAST,
     DEVICE_CROSSCHECK,

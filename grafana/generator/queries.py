@@ -100,12 +100,20 @@ def bucket_of(spec: schema.MeasurementSpec, alert: bool = False) -> str:
     return f'"${{{ROLLUP_BUCKET_VAR}}}"'
 
 
-def read(s: Sel, start: str = "v.timeRangeStart", stop: str = "v.timeRangeStop", alert: bool = False) -> str:
-    """The rows of one selection within a range."""
+def read(
+    s: Sel,
+    start: str = "v.timeRangeStart",
+    stop: str = "v.timeRangeStop",
+    alert: bool = False,
+    fields: tuple[str, ...] = (),
+) -> str:
+    """The rows of one selection (or of ``fields`` of its measurement, same tags) within a range."""
+    for name in fields:
+        s.with_field(name)
     return (
         f"from(bucket: {bucket_of(s.spec, alert)})\n"
         f"  |> range(start: {start}, stop: {stop})\n"
-        f"  |> {where(s.measurement, (s.field,), s.tags)}"
+        f"  |> {where(s.measurement, fields or (s.field,), s.tags)}"
     )
 
 
