@@ -11,7 +11,8 @@ circuit only where a device has one, collector_health with the fields each sourc
     summaries, messages, events, device minute records after gaps, rejections) every --raw-minutes;
   - 1-minute rollups for each minute with raw points over the dense days, hourly rollups every hour over the year;
   - derived: energy_minute's counter-rule counts every minute over the year (the health panel sums them), 30-min
-    COP and Carnot windows every 30 min, daily and monthly rows, over the year.
+    COP and Carnot windows every 30 min, daily and monthly rows, over the year; the season maps (performance,
+    cycling) once per heating season with the bins a season fills.
 - Series no panel reads are not loaded: InfluxDB reads by series, so they do not change what a panel costs.
 - Raw before the dense days: every read series every --raw-minutes. A year of 10-s Shelly data alone is ~110 million
   values, hours of loading on two cores: so the "raw" column is fair up to the dense days (24 h, 30 d), and at
@@ -79,6 +80,12 @@ COUNTER_RULE = {"resets", "clamped", "glitches"}  # energy_minute: electric (She
 VIESSMANN_LIVE = {"hp_temperature", "hp_compressor", "hp_hydraulics", "hp_refrigerant", "hp_inverter"} | {
     "hp_heating_rod",
     "hp_burner",
+}
+SEASON_MAPS = {"performance_map", "cycling_map"}
+# a season: outside temperatures from -15 to 15 °C in 1-K bins, flow temperatures 25-50 °C in 5-K bins
+SEASON_BINS = {
+    schema.TAG_OUTSIDE_BIN: tuple(str(t) for t in range(-15, 16)),
+    schema.TAG_FLOW_BIN: (*(str(t) for t in range(25, 55, 5)), "all"),
 }
 FILTER = re.compile(
     r'r\._measurement == "([^"]+)" and (?:r\._field == "([^"]+)"|contains\(value: r\._field, set: \[([^\]]*)\]\))'
@@ -187,8 +194,22 @@ def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]])
             rest = dataclasses.replace(spec, fields=tuple(f for f in spec.fields if f.name not in COUNTER_RULE))
             yield from batches(ROLLUP, seed._points(rest, half_hours[-48 * 35 :]))
             continue
+        if spec.name in SEASON_MAPS:  # one stamp per heating season, rewritten in place by its task
+            yield from batches(ROLLUP, season_points(spec, [d for d in days_ if (d.month, d.day) == (9, 1)]))
+            continue
         times = months if spec.name.endswith("_monthly") else half_hours if spec.name.endswith("_30m") else days_
         yield from batches(ROLLUP, seed._points(spec, times))
+
+
+def season_points(spec: schema.MeasurementSpec, stamps: list[datetime]) -> Iterator[Point]:
+    """A season map's rows with the bins a real season fills (the seed's two of each would be too few)."""
+    saved = dict(seed.OPEN_TAG_VALUES)
+    seed.OPEN_TAG_VALUES.update(SEASON_BINS)
+    try:
+        yield from seed._points(spec, stamps)
+    finally:
+        seed.OPEN_TAG_VALUES.clear()
+        seed.OPEN_TAG_VALUES.update(saved)
 
 
 def load(server: InfluxdServer, client: httpx.Client, now: datetime, args: argparse.Namespace) -> tuple[int, int]:
@@ -276,6 +297,7 @@ def main() -> None:
     parser.add_argument("--raw-minutes", type=int, default=60, help="cadence of raw series written rarely, minutes")
     parser.add_argument("--repeat", type=int, default=2, help="runs per query (median)")
     parser.add_argument("--dashboard", action="append", help="only these dashboard uids (default: all)")
+    parser.add_argument("--detail", type=float, default=0.0, help="also list panels slower than this, seconds")
     parser.add_argument("--keep", help="data directory kept after the run and reused by the next (same data)")
     args = parser.parse_args()
 
@@ -332,12 +354,15 @@ def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: arg
             if name != "24h":
                 raw_total = sum(t for _, t in measure(client, server, panel_queries(dashboard, span, now, True), 1))
                 bound = ">=" if span > timedelta(days=args.dense_days) else ""
-                raw_text = f"{bound:>2}{raw_total:>9.2f} {bound:>2}{raw_total / total:>7.0f}x"
+                raw_text = f"{bound:>2}{raw_total:>9.2f} {bound:>2}{raw_total / total:>7.1f}x"
             print(
                 f"{path.stem:<16} {name:>5} {len(work):>6} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
                 f" {raw_text:<22} {os.getloadavg()[0]:>5.1f}",
                 flush=True,
             )
+            for panel, seconds in sorted(times, key=lambda item: -item[1]) if args.detail else ():
+                if seconds >= args.detail:
+                    print(f"{'':<23} {seconds:>8.2f}  {panel}", flush=True)
 
 
 if __name__ == "__main__":
