@@ -21,19 +21,23 @@ def age_of(title: str, sels: tuple[queries.Sel, ...]) -> Shown:
 
 
 def budget_used() -> Shown:
-    """Calls in the last 24 h / budget per health row (per rollup interval for long ranges: its highest calls
-    against its last budget), the highest share per window."""
+    """Per window, the most calls in the last 24 h against the window's last budget (the budget changes only with
+    the settings); both windowed by storage from raw rows or rollups, whichever suits the range."""
     calls, budget = health("calls_24h", "viessmann"), health("budget_24h", "viessmann")
+    windowed = "  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
     query = (
         queries.read_by_span(calls, "max", "calls")
         + queries.read_by_span(budget, "last", "budget")
-        + "union(tables: [calls, budget])\n"
-        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)}))\n"
+        + "union(tables: [\n"
+        + f"  calls\n{windowed.format(fn='max')}"
+        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + f"  budget\n{windowed.format(fn='last')}"
+        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + "])\n"
         + "  |> group()\n"
         + '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
         + "  |> filter(fn: (r) => exists r.calls_24h and r.budget_24h > 0.0)\n"
         + "  |> map(fn: (r) => ({_time: r._time, _value: 100.0 * r.calls_24h / r.budget_24h}))\n"
-        + "  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
         + queries.named("budget used")
     )
     return Shown(query, {"budget used": queries.PERCENT_UNIT})
@@ -50,8 +54,8 @@ def rejected_values() -> Shown:
     started: a rising line is a device sending garbage, docs/schema.md lists what counts as implausible)."""
     s = sel("collector_rejected", "count")
     query = (
-        queries.read_by_span(s, "last")
-        + 'data\n  |> group(columns: ["source", "reason"])\n'
+        # one series per source and reason already: no group() before aggregateWindow, which storage then computes
+        queries.read_by_span(s, "last") + "data\n"
         "  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
         + queries.as_series("rejected", ("source", "reason"))
     )

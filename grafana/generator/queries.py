@@ -202,11 +202,12 @@ def as_series(field: str | None, tags: tuple[str, ...], value: str = "r._value",
 
 
 def series_by(s: Sel, by: str, label: str, fn: str = "mean") -> str:
-    """Like ``series``, one series per value of tag ``by`` (e.g. per heating circuit), labelled with it."""
+    """Like ``series``, one series per value of tag ``by`` (e.g. per heating circuit), labelled with it. Windows
+    are aggregated per stored series first (storage computes them when nothing comes before) and then labelled by
+    ``by`` (as_series groups by it)."""
     return (
         read_by_span(s, fn if fn in ("mean", "min", "max") else "mean")
-        + f'data\n  |> group(columns: ["{by}"])\n'
-        + f"  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
+        + f"data\n  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
         + as_series(label, (by,))
     )
 
