@@ -87,9 +87,7 @@ SEASON_BINS = {
     schema.TAG_OUTSIDE_BIN: tuple(str(t) for t in range(-15, 16)),
     schema.TAG_FLOW_BIN: (*(str(t) for t in range(25, 55, 5)), "all"),
 }
-FILTER = re.compile(
-    r'r\._measurement == "([^"]+)" and (?:r\._field == "([^"]+)"|contains\(value: r\._field, set: \[([^\]]*)\]\))'
-)
+FILTER = re.compile(r'r\._measurement == "([^"]+)" and \(?((?:r\._field == "[^"]+"(?: or )?)+)')
 
 
 def read_pairs(dashboards: Iterable[dict]) -> set[tuple[str, str]]:
@@ -97,8 +95,8 @@ def read_pairs(dashboards: Iterable[dict]) -> set[tuple[str, str]]:
     pairs = set()
     for dashboard in dashboards:
         for _, target in targets(dashboard):
-            for measurement, field, fields in FILTER.findall(target.get("query", "")):
-                for name in [field] if field else re.findall(r'"([^"]+)"', fields):
+            for measurement, fields in FILTER.findall(target.get("query", "")):
+                for name in re.findall(r'"([^"]+)"', fields):
                     pairs.add((measurement, name))
                     pairs.add((re.sub(r"_(1m|1h)$", "", measurement), name))
     return pairs

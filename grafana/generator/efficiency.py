@@ -32,8 +32,8 @@ def jaz_figure(period: str, title: str) -> stat.Panel:
         f"from(bucket: {queries.bucket_of(sel('jaz', 'jaz').spec)})\n"
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz', fields, (('period', period),))}\n"
-        '  |> group(columns: ["_field", "source", "boundary"])\n'
-        "  |> last()\n" + queries.as_series(None, ("source", "boundary", "status"))
+        + queries.newest_by("_field", "source", "boundary")
+        + queries.as_series(None, ("source", "boundary", "status"))
     )
     display = {
         "jaz": f"JAZ · ${{__field.labels.status}} · {LABELS}",
@@ -54,8 +54,8 @@ def forecast_figure() -> stat.Panel:
         f"from(bucket: {queries.bucket_of(sel('jaz_forecast', 'jaz').spec)})\n"
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz_forecast', ('jaz',), (('estimate', 'true'), ('period', 'year')))}\n"
-        '  |> group(columns: ["source", "boundary"])\n'
-        "  |> last()\n" + queries.as_series("forecast", ("source", "boundary"))
+        + queries.newest_by("source", "boundary")
+        + queries.as_series("forecast", ("source", "boundary"))
     )
     return panels.stat_panel(
         "JAZ forecast (estimate)",

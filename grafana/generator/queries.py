@@ -83,13 +83,12 @@ def sel(measurement: str, field: str, **tags: str) -> Sel:
 
 
 def where(measurement: str, fields: tuple[str, ...], tags: tuple[tuple[str, str], ...] = ()) -> str:
-    field_test = f'r._field == "{fields[0]}"' if len(fields) == 1 else _contains("_field", fields)
+    # an or-chain, not contains(): InfluxDB pushes only comparisons down to storage, so with contains() every
+    # row of the measurement is read and filtered by the query engine
+    field_test = " or ".join(f'r._field == "{f}"' for f in fields)
+    field_test = field_test if len(fields) == 1 else f"({field_test})"
     tests = [f'r._measurement == "{measurement}"', field_test, *(f'r["{k}"] == "{v}"' for k, v in tags)]
     return f"filter(fn: (r) => {' and '.join(tests)})"
-
-
-def _contains(column: str, values: tuple[str, ...]) -> str:
-    return f"contains(value: r.{column}, set: [{', '.join(f'{chr(34)}{v}{chr(34)}' for v in values)}])"
 
 
 def bucket_of(spec: schema.MeasurementSpec, alert: bool = False) -> str:
@@ -158,6 +157,13 @@ def read_by_span(s: Sel, agg: str, name: str = "data") -> str:
 
 # The newest row of all tables: one row for a stat, whatever series a selection merged.
 NEWEST = '  |> group()\n  |> max(column: "_time")'
+
+
+def newest_by(*columns: str) -> str:
+    """The newest row per combination of ``columns``: last() per stored series first (storage answers it without
+    reading the rows; a group() before it reads every row of the range), then the newest of the series merged."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    return f'  |> last()\n  |> group(columns: [{keys}])\n  |> sort(columns: ["_time"])\n  |> last()\n'
 
 
 def named(label: str) -> str:
