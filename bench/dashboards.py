@@ -21,8 +21,8 @@ circuit only where a device has one, collector_health with the fields each sourc
 Then, per dashboard and range, each Flux target goes through the browser's variable substitution and the Flux
 backend's macros for a ~1000 px panel (tests/grafana/grafana_emulation.py) and is timed end to end (query and
 transfer of the result), sequentially. Panels with a relative time override use it, as Grafana does. "raw" forces
-the span switch (queries.read_by_span) to the raw samples and the % of Carnot stat to its 30-min windows; figures
-over derived series are the same query either way.
+the span switch (queries.read_by_span) to the raw samples; figures over derived series (COP, JAZ, % of Carnot, the
+season maps) are the same query either way, so the raw column compares only the rollups, not the Flux tasks.
 
     .venv/bin/python bench/dashboards.py [--days 365] [--dense-days 31] [--raw-minutes 60] [--repeat 2] [--keep DIR]
 
