@@ -1,29 +1,49 @@
 """How fast each dashboard opens: every panel query of every generated dashboard, as Grafana would run it, on a
 year of simulated data, at 24 h, 30 d and 1 y; for the long ranges the same panels once more over the raw bucket.
 
-Loads a throwaway influxd with every measurement of the schema contract (tests/grafana/seed.py's values and tag
-combinations, temperatures on a second circuit only where a device has one): raw points every --raw-minutes
-over the year and every minute over the last two days (what the 24-h range reads), 1-minute rollups every
---minute-step minutes over 35 days, hourly rollups every hour over the
-year, derived series (30-min COP over 35 days, daily, monthly). Then, per dashboard and range, each Flux target
-goes through the browser's variable substitution and the Flux backend's macros for a ~1000 px panel
-(tests/grafana/grafana_emulation.py) and is timed end to end (query and transfer of the result). Panels with a
-relative time override use it, as Grafana does. "raw" forces the span switch (queries.read_by_span) to the raw
-samples; figures over derived series are the same query either way.
+What is loaded (a throwaway influxd; tests/grafana/seed.py's values and tag combinations, temperatures on a second
+circuit only where a device has one, collector_health with the fields each source writes):
+- Every series a dashboard reads (a measurement/field pair named in a panel's filter, or the raw pair of a rollup
+  it reads) at the density the collector and the tasks write it:
+  - raw, over the last --dense-days (default 31, what the 24-h and 30-d ranges read): Shelly power and counters
+    every 10 s, Viessmann live values (temperatures, compressor, hydraulics, refrigerant, inverter, rod, burner)
+    at the budget-derived poll period (Settings defaults), collector health every minute, the rest (settings,
+    summaries, messages, events, device minute records after gaps, rejections) every --raw-minutes;
+  - 1-minute rollups for each minute with raw points over the dense days, hourly rollups every hour over the year;
+  - derived: energy_minute's counter-rule counts every minute over the year (the health panel sums them), 30-min
+    COP and Carnot windows every 30 min, daily and monthly rows, over the year; the season maps (performance,
+    cycling) once per heating season with the bins a season fills.
+- Series no panel reads are not loaded: InfluxDB reads by series, so they do not change what a panel costs.
+- Raw before the dense days: every read series every --raw-minutes. A year of 10-s Shelly data alone is ~110 million
+  values, hours of loading on two cores: so the "raw" column is fair up to the dense days (24 h, 30 d), and at
+  1 y it reads the dense days plus a sparse rest: a lower bound of what a year of raw data costs (marked >=).
 
-    .venv/bin/python bench/dashboards.py [--days 365] [--raw-minutes 10] [--minute-step 5] [--repeat 2]
+Then, per dashboard and range, each Flux target goes through the browser's variable substitution and the Flux
+backend's macros for a ~1000 px panel (tests/grafana/grafana_emulation.py) and is timed end to end (query and
+transfer of the result), sequentially. Panels with a relative time override use it, as Grafana does. "raw" forces
+the span switch (queries.read_by_span) to the raw samples; figures over derived series (COP, JAZ, % of Carnot, the
+season maps) are the same query either way, so the raw column compares only the rollups, not the Flux tasks.
+
+    .venv/bin/python bench/dashboards.py [--days 365] [--dense-days 31] [--raw-minutes 60] [--repeat 2] [--keep DIR]
+
+--keep DIR loads once and lets later runs (e.g. --dashboard hp-health after a change) query the same data; data
+chosen from the dashboards at load time, so a panel that starts reading a new series needs a fresh load.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
+import os
+import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,52 +53,118 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from collector import schema  # noqa: E402
+from collector.points import Point  # noqa: E402
+from collector.settings import Settings  # noqa: E402
 from grafana.generator import queries  # noqa: E402
 from tests.grafana import seed  # noqa: E402
 from tests.grafana.grafana_emulation import flux_backend, replace_variables, resolve_range, targets  # noqa: E402
 from tests.support.influxd import InfluxdServer, influxd_binary  # noqa: E402
 
 RANGES = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "1y": timedelta(days=365)}
-BATCH_LINES = 100_000
+BATCH_LINES = 50_000
 RAW, ROLLUP = "hp_raw", "hp_rollup"
+DASHBOARDS = REPO / "grafana" / "dashboards"
 # The seed puts every temperature on two circuits; a real device has the circuit tag only on these (metrics.py),
-# and a second copy of e.g. the supply temperature would double the rows the Carnot panels join.
+# and a second copy of e.g. the supply temperature would double the rows the panels read.
 PER_CIRCUIT_SENSORS = {"circuit_supply", "circuit_target_supply", "room"}
+# collector/runtime/health.py: the fields each source's health row has
+HEALTH_FIELDS = {
+    "shelly": {"last_success", "consecutive_failures", "state", "rejected"},
+    "viessmann": {"last_success", "consecutive_failures", "state", "rejected", "calls_24h", "calls_10min"}
+    | {"budget_24h", "budget_10min"},
+    "writer": {"last_success", "consecutive_failures", "outbox_depth", "outbox_dropped", "dead_letters"}
+    | {"write_latency"},
+    "process": {"rss", "cpu_seconds"},
+}
+COUNTER_RULE = {"resets", "clamped", "glitches"}  # energy_minute: electric (Shelly) rows only
+VIESSMANN_LIVE = {"hp_temperature", "hp_compressor", "hp_hydraulics", "hp_refrigerant", "hp_inverter"} | {
+    "hp_heating_rod",
+    "hp_burner",
+}
+SEASON_MAPS = {"performance_map", "cycling_map"}
+# a season: outside temperatures from -15 to 15 °C in 1-K bins, flow temperatures 25-50 °C in 5-K bins
+SEASON_BINS = {
+    schema.TAG_OUTSIDE_BIN: tuple(str(t) for t in range(-15, 16)),
+    schema.TAG_FLOW_BIN: (*(str(t) for t in range(25, 55, 5)), "all"),
+}
+FILTER = re.compile(r'r\._measurement == "([^"]+)" and \(?((?:r\._field == "[^"]+"(?: or )?)+)')
 
 
-def realistic(point) -> bool:  # type: ignore[no-untyped-def]
+def read_pairs(dashboards: Iterable[dict]) -> set[tuple[str, str]]:
+    """(measurement, field) of every filter in the dashboards' Flux, rollups as their raw measurement too."""
+    pairs = set()
+    for dashboard in dashboards:
+        for _, target in targets(dashboard):
+            for measurement, fields in FILTER.findall(target.get("query", "")):
+                for name in re.findall(r'"([^"]+)"', fields):
+                    pairs.add((measurement, name))
+                    pairs.add((re.sub(r"_(1m|1h)$", "", measurement), name))
+    return pairs
+
+
+def realistic(point: Point) -> Point | None:
+    """The point as the collector or a task writes it (fields a source does not have left out), or None."""
     tags = dict(point.tags)
-    return not (
-        point.measurement.startswith("hp_temperature")
-        and tags.get("sensor") not in PER_CIRCUIT_SENSORS
-        and tags.get("circuit", "0") != "0"
-    )
+    circuit = tags.get("circuit", "0") != "0"
+    if point.measurement.startswith("hp_temperature") and tags.get("sensor") not in PER_CIRCUIT_SENSORS and circuit:
+        return None
+    keep: set[str] | None = None
+    if point.measurement.startswith("collector_health"):
+        keep = HEALTH_FIELDS[tags["source"]]
+    elif point.measurement == "energy_minute":
+        if (tags["kind"] == "electric") != (tags["source"] == "shelly"):
+            return None
+        if tags["kind"] == "heat":
+            keep = {"wh", "seconds"}
+    if keep is None:
+        return point
+    fields = tuple((k, v) for k, v in point.fields if k in keep)
+    return dataclasses.replace(point, fields=fields) if fields else None
+
+
+def subset(spec: schema.MeasurementSpec, wanted: set[tuple[str, str]]) -> schema.MeasurementSpec | None:
+    """The spec with only the fields dashboards read."""
+    fields = tuple(f for f in spec.fields if (spec.name, f.name) in wanted)
+    return dataclasses.replace(spec, fields=fields) if fields else None
 
 
 def grid(end: datetime, step: timedelta, span: timedelta) -> list[datetime]:
     return seed._every(end, step, span)
 
 
-def lines(now: datetime, days: int, raw_minutes: int, minute_step: int) -> Iterator[tuple[str, list[str]]]:
+def dense_period(spec: schema.MeasurementSpec) -> timedelta | None:
+    """How often the collector writes a raw measurement's points; None: rarely (sparse grid)."""
+    settings = Settings()
+    if spec.name in ("shelly_power", "shelly_energy"):
+        return timedelta(seconds=settings.shelly_poll_seconds)
+    if spec.name in VIESSMANN_LIVE:
+        return timedelta(seconds=round(settings.viessmann_effective_poll_seconds))
+    if spec.name == "collector_health":
+        return timedelta(minutes=1)
+    return None
+
+
+def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
     """(bucket, line-protocol batch) for the whole data set, batch by batch."""
     end = now.replace(second=0, microsecond=0)
-    raw_times = sorted(
-        set(grid(end - timedelta(days=2), timedelta(minutes=raw_minutes), timedelta(days=days)))
-        | set(grid(end, timedelta(minutes=1), timedelta(days=2)))
-    )
+    dense = timedelta(days=args.dense_days)
+    year = timedelta(days=args.days)
+    sparse = grid(end, timedelta(minutes=args.raw_minutes), year)
     midnight = seed.today()
-    minute_times = grid(midnight, timedelta(minutes=minute_step), timedelta(days=35))
-    hour_times = grid(midnight, timedelta(hours=1), timedelta(days=days))
-    half_hours = grid(now.replace(minute=0, second=0, microsecond=0), timedelta(minutes=30), timedelta(days=35))
-    days_ = grid(midnight, timedelta(days=1), timedelta(days=days + 35))
+    hours = grid(midnight, timedelta(hours=1), year)
+    half_hours = grid(now.replace(minute=0, second=0, microsecond=0), timedelta(minutes=30), year)
+    minutes_year = grid(end, timedelta(minutes=1), year)
+    days_ = grid(midnight, timedelta(days=1), year + timedelta(days=35))
     months = sorted({d.replace(day=1) for d in days_})
+    before_dense = [t for t in sparse if t < end - dense]
 
-    def batches(bucket: str, points: Iterator) -> Iterator[tuple[str, list[str]]]:
+    def batches(bucket: str, points: Iterator[Point]) -> Iterator[tuple[str, list[str]]]:
         batch: list[str] = []
         for p in points:
-            if not realistic(p):
+            real = realistic(p)
+            if real is None:
                 continue
-            batch.append(p.to_line())
+            batch.append(real.to_line())
             if len(batch) >= BATCH_LINES:
                 yield bucket, batch
                 batch = []
@@ -86,35 +172,70 @@ def lines(now: datetime, days: int, raw_minutes: int, minute_step: int) -> Itera
             yield bucket, batch
 
     for spec in schema.RAW_MEASUREMENTS:
-        yield from batches(RAW, seed._points(spec, raw_times))
+        read = subset(spec, wanted)
+        if read:
+            period = dense_period(spec)
+            times = grid(end, period, dense) if period else [t for t in sparse if t >= end - dense]
+            yield from batches(RAW, seed._points(read, before_dense + times))
     for spec in schema.ROLLUPS:
-        yield from batches(
-            ROLLUP, seed._points(spec, minute_times if spec.name.endswith("_1m") else hour_times, schema.AGGS)
-        )
+        read = subset(spec, wanted)
+        if read:
+            # a 1-minute rollup row exists for each minute with raw points
+            period = dense_period(schema.measurement(spec.name.removesuffix("_1m")))
+            every = max(period, timedelta(minutes=1)) if period else timedelta(minutes=args.raw_minutes)
+            times = grid(end, every, dense) if spec.name.endswith("_1m") else hours
+            yield from batches(ROLLUP, seed._points(read, times, schema.AGGS))
     for spec in schema.DERIVED_MEASUREMENTS:
-        times = (
-            months
-            if spec.name.endswith("_monthly")
-            else half_hours
-            if spec.name.endswith(("_30m", "_minute"))
-            else days_
-        )
+        if spec.name == "energy_minute":
+            counts = dataclasses.replace(spec, fields=tuple(f for f in spec.fields if f.name in COUNTER_RULE))
+            yield from batches(ROLLUP, seed._points(counts, minutes_year))
+            rest = dataclasses.replace(spec, fields=tuple(f for f in spec.fields if f.name not in COUNTER_RULE))
+            yield from batches(ROLLUP, seed._points(rest, half_hours[-48 * 35 :]))
+            continue
+        if spec.name in SEASON_MAPS:  # one stamp per heating season, rewritten in place by its task
+            yield from batches(ROLLUP, season_points(spec, [d for d in days_ if (d.month, d.day) == (9, 1)]))
+            continue
+        times = months if spec.name.endswith("_monthly") else half_hours if spec.name.endswith("_30m") else days_
         yield from batches(ROLLUP, seed._points(spec, times))
 
 
-def load(server: InfluxdServer, client: httpx.Client, now: datetime, args: argparse.Namespace) -> int:
-    written = 0
-    for bucket, batch in lines(now, args.days, args.raw_minutes, args.minute_step):
-        body = gzip.compress("\n".join(batch).encode(), compresslevel=1)
+def season_points(spec: schema.MeasurementSpec, stamps: list[datetime]) -> Iterator[Point]:
+    """A season map's rows with the bins a real season fills (the seed's two of each would be too few)."""
+    saved = dict(seed.OPEN_TAG_VALUES)
+    seed.OPEN_TAG_VALUES.update(SEASON_BINS)
+    try:
+        yield from seed._points(spec, stamps)
+    finally:
+        seed.OPEN_TAG_VALUES.clear()
+        seed.OPEN_TAG_VALUES.update(saved)
+
+
+def load(server: InfluxdServer, client: httpx.Client, now: datetime, args: argparse.Namespace) -> tuple[int, int]:
+    """Write everything, two batches in flight (one being built while InfluxDB ingests the other); (lines, values)."""
+    wanted = read_pairs(json.loads(path.read_text()) for path in sorted(DASHBOARDS.glob("*.json")))
+
+    def post(item: tuple[str, list[str]]) -> None:
+        bucket, batch = item
         response = client.post(
             "/api/v2/write",
             params={"org": server.org, "bucket": bucket, "precision": "ns"},
-            content=body,
+            content=gzip.compress("\n".join(batch).encode(), compresslevel=1),
             headers={"Content-Encoding": "gzip"},
         )
         response.raise_for_status()
-        written += len(batch)
-    return written
+
+    written = values = 0
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for item in lines(now, args, wanted):
+            written += len(item[1])
+            values += sum(line.split(" ", 2)[1].count(",") + 1 for line in item[1])
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(post, item)
+        if pending is not None:
+            pending.result()
+    return written, values
 
 
 def variables(dashboard: dict, now: datetime) -> dict[str, str]:
@@ -170,40 +291,53 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--raw-minutes", type=int, default=10, help="raw cadence before the last two days")
-    parser.add_argument("--minute-step", type=int, default=5, help="spacing of the 1-minute rollup rows, minutes")
+    parser.add_argument("--dense-days", type=int, default=31, help="days of raw data at the real cadence")
+    parser.add_argument("--raw-minutes", type=int, default=60, help="cadence of raw series written rarely, minutes")
     parser.add_argument("--repeat", type=int, default=2, help="runs per query (median)")
     parser.add_argument("--dashboard", action="append", help="only these dashboard uids (default: all)")
+    parser.add_argument("--detail", type=float, default=0.0, help="also list panels slower than this, seconds")
+    parser.add_argument("--keep", help="data directory kept after the run and reused by the next (same data)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hpm-bench-dash-") as tmp:
-        server = InfluxdServer(influxd_binary(), Path(tmp)).start()
-        try:
-            server.create_buckets(RAW, ROLLUP)
-            headers = {"Authorization": f"Token {server.token}"}
-            with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
+        run(Path(args.keep) if args.keep else Path(tmp), args)
+
+
+def run(data: Path, args: argparse.Namespace) -> None:
+    """Load into a fresh server in ``data``, or query what an earlier run with --keep loaded there."""
+    marker = data / "bench.json"
+    loaded = json.loads(marker.read_text()) if marker.exists() else None
+    server = InfluxdServer(influxd_binary(), data, token=loaded["token"] if loaded else "").start()
+    try:
+        headers = {"Authorization": f"Token {server.token}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
+            if loaded:
+                now = datetime.fromisoformat(loaded["now"])
+                print(f"reusing the data loaded at {now:%Y-%m-%d %H:%M} UTC in {data}: {loaded['summary']}")
+            else:
+                server.create_buckets(RAW, ROLLUP)
                 now = datetime.now(UTC)
                 started = time.perf_counter()
-                written = load(server, client, now, args)
-                print(
-                    f"loaded {written:,} points in {time.perf_counter() - started:.0f} s "
-                    f"(raw every {args.raw_minutes} min over {args.days} d and every minute over the last 2 d; "
-                    f"1-min rollups every {args.minute_step} min over 35 d; hourly rollups over {args.days} d)",
-                    flush=True,
+                written, values = load(server, client, now, args)
+                summary = (
+                    f"{written:,} points ({values:,} values) in {time.perf_counter() - started:.0f} s: {args.days} d, "
+                    f"the series dashboards read at the real cadence over the last {args.dense_days} d"
                 )
-                report(client, server, now, args)
-        finally:
-            server.stop()
+                print(f"loaded {summary}", flush=True)
+                marker.write_text(json.dumps({"now": now.isoformat(), "token": server.token, "summary": summary}))
+            report(client, server, now, args)
+    finally:
+        server.stop()
 
 
 def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: argparse.Namespace) -> None:
     header = (
         f"{'dashboard':<16} {'range':>5} {'panels':>6} {'total s':>8} {'slowest s':>9}  {'slowest panel':<34}"
-        f" {'raw total s':>11} {'raw/rollup':>10}"
+        f" {'raw total s':>11} {'raw/rollup':>10} {'load':>5}"
     )
     print(header)
     print("-" * len(header))
-    for path in sorted((REPO / "grafana" / "dashboards").glob("*.json")):
+    for path in sorted(DASHBOARDS.glob("*.json")):
         if args.dashboard and path.stem not in args.dashboard:
             continue
         dashboard = json.loads(path.read_text())
@@ -217,11 +351,16 @@ def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: arg
             raw_text = ""
             if name != "24h":
                 raw_total = sum(t for _, t in measure(client, server, panel_queries(dashboard, span, now, True), 1))
-                raw_text = f"{raw_total:>11.2f} {raw_total / total:>9.1f}x"
+                bound = ">=" if span > timedelta(days=args.dense_days) else ""
+                raw_text = f"{bound:>2}{raw_total:>9.2f} {bound:>2}{raw_total / total:>7.1f}x"
             print(
-                f"{path.stem:<16} {name:>5} {len(work):>6} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34} {raw_text}",
+                f"{path.stem:<16} {name:>5} {len(work):>6} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
+                f" {raw_text:<22} {os.getloadavg()[0]:>5.1f}",
                 flush=True,
             )
+            for panel, seconds in sorted(times, key=lambda item: -item[1]) if args.detail else ():
+                if seconds >= args.detail:
+                    print(f"{'':<23} {seconds:>8.2f}  {panel}", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,15 @@ log = logging.getLogger(__name__)
 
 # Per stage, each task's step between runs: its window (see its .flux) is [truncate(now, step) - step, now), so runs
 # one step apart, half a step past each boundary, overlap. None: the task summarises up to now; it runs once, last.
-# hpm-defrost reads only raw readings and rewrites local yesterday and today. The season tasks (performance map,
-# cycling) rewrite the whole current season from cop_30m and energy_minute, so one run after those are recomputed
-# brings them up to date at once instead of at their next hourly run.
+# hpm-defrost reads only raw readings and rewrites local yesterday and today; hpm-carnot does the same from cop_30m.
+# The season tasks (performance map, cycling) rewrite the whole current season from cop_30m and energy_minute, so
+# one run after those are recomputed brings them up to date at once instead of at their next hourly run.
 STAGES: tuple[dict[str, str | None], ...] = (
     {"hpm-rollup-1m": "1h", "hpm-rollup-1h": "6h", "hpm-energy-minute": "1d", "hpm-defrost": "1d"},
     {"hpm-energy-daily": "1d", "hpm-cop": "1d"},
     {
         "hpm-device-crosscheck": "1d",
+        "hpm-carnot": "1d",
         "hpm-energy-monthly": "1mo",
         "hpm-jaz": None,
         "hpm-performance-map": None,

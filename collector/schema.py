@@ -16,7 +16,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -83,6 +83,11 @@ def _gauge(name: str, unit: str, description: str) -> FieldSpec:
 
 def _last(name: str, unit: str, description: str, kind: Kind = Kind.FLOAT) -> FieldSpec:
     return FieldSpec(name, unit, kind, description, Rollup.LAST)
+
+
+def _count(name: str, description: str) -> FieldSpec:
+    """An integer gauge (calls, queue depth): rolled up with mean/min/max, stored as floats in the rollups."""
+    return FieldSpec(name, "none", Kind.INT, description, Rollup.STATS)
 
 
 # --- tags ---------------------------------------------------------------------------------------------
@@ -479,22 +484,23 @@ COLLECTOR_HEALTH = MeasurementSpec(
     Bucket.RAW,
     (TAG_SOURCE,),
     (
-        _f("last_success", "dateTimeAsIso", "Unix seconds of the last successful poll (source rows)."),
-        _f("consecutive_failures", "none", "Failed polls since the last success.", Kind.INT),
+        _last("last_success", "dateTimeAsIso", "Unix seconds of the last successful poll (source rows)."),
+        _count("consecutive_failures", "Failed polls since the last success."),
         _f("state", "none", "ok, failing, backoff, rate_limited, auth_failed, stale.", Kind.STRING),
-        _f("calls_24h", "none", "Viessmann API calls in the last 24 h.", Kind.INT),
-        _f("calls_10min", "none", "Viessmann API calls in the last 10 min.", Kind.INT),
-        _f("budget_24h", "none", "Viessmann calls allowed per 24 h (our share).", Kind.INT),
-        _f("budget_10min", "none", "Viessmann calls allowed per 10 min (our share).", Kind.INT),
-        _f("outbox_depth", "none", "Points waiting in the outbox.", Kind.INT),
-        _f("outbox_dropped", "none", "Oldest points dropped because the outbox was full (cumulative).", Kind.INT),
-        _f("dead_letters", "none", "Points InfluxDB rejected (kept in the dead-letter table).", Kind.INT),
-        _f("write_latency", "ms", "Duration of the last InfluxDB write."),
-        _f("rss", "bytes", "Resident memory of the collector process."),
-        _f("cpu_seconds", "s", "CPU time used by the collector process."),
-        _f("rejected", "none", "Device values rejected at the edge since start (source rows).", Kind.INT),
+        _count("calls_24h", "Viessmann API calls in the last 24 h."),
+        _count("calls_10min", "Viessmann API calls in the last 10 min."),
+        _last("budget_24h", "none", "Viessmann calls allowed per 24 h (our share).", Kind.INT),
+        _last("budget_10min", "none", "Viessmann calls allowed per 10 min (our share).", Kind.INT),
+        _count("outbox_depth", "Points waiting in the outbox."),
+        _last("outbox_dropped", "none", "Oldest points dropped because the outbox was full (cumulative).", Kind.INT),
+        _last("dead_letters", "none", "Points InfluxDB rejected (kept in the dead-letter table).", Kind.INT),
+        _gauge("write_latency", "ms", "Duration of the last InfluxDB write."),
+        _gauge("rss", "bytes", "Resident memory of the collector process."),
+        _last("cpu_seconds", "s", "CPU time used by the collector process."),
+        _last("rejected", "none", "Device values rejected at the edge since start (source rows).", Kind.INT),
     ),
-    "The collector's own health, written every minute. source = shelly, viessmann, writer, process.",
+    "The collector's own health, written every minute. source = shelly, viessmann, writer, process. Rolled up "
+    "like the device readings, so the System health dashboard reads a year without a year of minute rows.",
     {TAG_SOURCE: ("shelly", "viessmann", "writer", "process")},
 )
 REJECT_REASONS = (
@@ -510,7 +516,7 @@ COLLECTOR_REJECTED = MeasurementSpec(
     "collector_rejected",
     Bucket.RAW,
     (TAG_SOURCE, TAG_REASON),
-    (_f("count", "none", "Values rejected for this reason since the collector started.", Kind.INT),),
+    (_last("count", "none", "Values rejected for this reason since the collector started.", Kind.INT),),
     "Device input rejected at the edge, per source and reason, written with collector_health once a reason occurred.",
     {TAG_SOURCE: ("shelly", "viessmann"), TAG_REASON: REJECT_REASONS},
 )
@@ -550,7 +556,13 @@ def rollup_name(raw: MeasurementSpec, interval: str) -> str:
 
 
 def _rollup(raw: MeasurementSpec, interval: str) -> MeasurementSpec:
-    fields = tuple(spec for spec in raw.fields if spec.rollup is not Rollup.NONE)
+    # statistics are floats whatever the raw type: a mean of integers is not one, and min/max of the same field
+    # must have the same type (InfluxDB keeps one type per field of a measurement)
+    fields = tuple(
+        replace(spec, kind=Kind.FLOAT) if spec.rollup is Rollup.STATS else spec
+        for spec in raw.fields
+        if spec.rollup is not Rollup.NONE
+    )
     return MeasurementSpec(
         rollup_name(raw, interval),
         Bucket.ROLLUP,
@@ -647,6 +659,33 @@ COP_DAILY = MeasurementSpec(
     (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
     _COP_FIELDS,
     "COP per local day (today so far), stamped at local midnight; same rules as cop_30m.",
+    _COP_TAGS,
+)
+_CARNOT_FIELDS = (
+    _f("heat_kwh", "kwatth", "Heat of the windows that have a Carnot COP."),
+    _f("electric_kwh", "kwatth", "Electricity of those windows."),
+    _f("ideal_kwh", "kwatth", "Ideal heat: Σ electricity x Carnot COP of each window's mean flow and outside °C."),
+)
+_CARNOT_RULE = (
+    "Carnot COP = (T_flow + 2 + 273) / ((T_flow + 2) - (T_outside - 6)) from the window's mean supply (flow) and "
+    "outside temperature (methodology §6); windows without both temperatures or with a Carnot COP <= 0 are left out "
+    "of every sum. % of Carnot over any range = 100 x Σheat_kwh / Σideal_kwh of its rows, never a mean of ratios."
+)
+CARNOT_30M = MeasurementSpec(
+    "carnot_30m",
+    Bucket.ROLLUP,
+    (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
+    _CARNOT_FIELDS,
+    "Practical-efficiency ingredients per cop_30m window (same tags and stamp), from cop_30m and hp_temperature. "
+    + _CARNOT_RULE,
+    _COP_TAGS,
+)
+CARNOT_DAILY = MeasurementSpec(
+    "carnot_daily",
+    Bucket.ROLLUP,
+    (TAG_CATEGORY, TAG_SOURCE, TAG_BOUNDARY),
+    _CARNOT_FIELDS,
+    "carnot_30m summed per local day (today so far), stamped at local midnight.",
     _COP_TAGS,
 )
 JAZ = MeasurementSpec(
@@ -749,6 +788,8 @@ DERIVED_MEASUREMENTS = (
     ENERGY_MONTHLY,
     COP_30M,
     COP_DAILY,
+    CARNOT_30M,
+    CARNOT_DAILY,
     JAZ,
     JAZ_FORECAST,
     DEVICE_CROSSCHECK,

@@ -14,7 +14,7 @@ from collector.schema import Rollup
 INTERVAL_NS = {"1m": 60 * NS, "1h": 3600 * NS}
 LOOKBACK_NS = {"1m": 3600 * NS, "1h": 6 * 3600 * NS}  # rewritten before the current interval
 AGGREGATES = {
-    Rollup.STATS: {"mean": lambda v: sum(v) / len(v), "min": min, "max": max},
+    Rollup.STATS: {"mean": lambda v: sum(v) / len(v), "min": lambda v: float(min(v)), "max": lambda v: float(max(v))},
     Rollup.LAST: {"last": lambda v: v[-1]},
 }
 

@@ -17,7 +17,8 @@ COUNTS = (
 def count(field: str, label: str) -> Shown:
     s = sel("energy_minute", field, kind="electric", source="shelly")
     query = (
-        f"{queries.read(s)}\n  |> group()\n  |> sum()\n"
+        # sum per series first: a bare sum the storage engine computes itself (a year is 525,600 minute rows)
+        f"{queries.read(s)}\n  |> sum()\n  |> group()\n  |> sum()\n"
         "  |> map(fn: (r) => ({_time: v.timeRangeStop, _value: r._value}))\n" + queries.named(label)
     )
     return Shown(query, {label: s.unit})

@@ -32,8 +32,8 @@ def jaz_figure(period: str, title: str) -> stat.Panel:
         f"from(bucket: {queries.bucket_of(sel('jaz', 'jaz').spec)})\n"
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz', fields, (('period', period),))}\n"
-        '  |> group(columns: ["_field", "source", "boundary"])\n'
-        "  |> last()\n" + queries.as_series(None, ("source", "boundary", "status"))
+        + queries.newest_by("_field", "source", "boundary")
+        + queries.as_series(None, ("source", "boundary", "status"))
     )
     display = {
         "jaz": f"JAZ · ${{__field.labels.status}} · {LABELS}",
@@ -54,8 +54,8 @@ def forecast_figure() -> stat.Panel:
         f"from(bucket: {queries.bucket_of(sel('jaz_forecast', 'jaz').spec)})\n"
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('jaz_forecast', ('jaz',), (('estimate', 'true'), ('period', 'year')))}\n"
-        '  |> group(columns: ["source", "boundary"])\n'
-        "  |> last()\n" + queries.as_series("forecast", ("source", "boundary"))
+        + queries.newest_by("source", "boundary")
+        + queries.as_series("forecast", ("source", "boundary"))
     )
     return panels.stat_panel(
         "JAZ forecast (estimate)",
@@ -91,51 +91,30 @@ def monthly_cop() -> Shown:
     )
 
 
-SUPPLY = sel("hp_temperature", "value", sensor="supply")
-# Carnot simulator (methodology §6, emoncms carnot_simulator): +2 K condensing, −6 K evaporating offset, 273.
-CONDENSING_K = 2.0
-EVAPORATING_K = 6.0
-
-
-def carnot(every: str | None) -> Shown:
-    """Practical efficiency: 100 × Σheat / Σ(electricity × COP_Carnot) per 30-min window, the Carnot COP from
-    the window's mean supply (flow) and outside temperature; over the range (None) or per ``every`` window."""
-    fields = ("heat_kwh", "electric_kwh")
-    for f in fields:
-        sel("cop_30m", f, category="combined")
-    temps = "".join(
-        queries.read_by_span(s, "mean", name)
-        + f"{name}_w = {name}\n"
-        + '  |> aggregateWindow(every: 30m, fn: mean, createEmpty: false, timeSrc: "_start")\n'
-        + '  |> keep(columns: ["_time", "_value"])\n'
-        for name, s in (("flow", SUPPLY), ("outside", OUTSIDE))
-    )
-    total = (
-        "  |> sum()\n  |> map(fn: (r) => ({r with _time: v.timeRangeStop}))"
-        if every is None
-        else f'  |> aggregateWindow(every: {every}, fn: sum, createEmpty: false, timeSrc: "_start")'
-    )
-    query = (
-        temps
-        + 'temps = join(tables: {f: flow_w, o: outside_w}, on: ["_time"])\n'
-        + f"  |> map(fn: (r) => ({{_time: r._time, carnot: (r._value_f + {CONDENSING_K} + 273.0) / "
-        + f"((r._value_f + {CONDENSING_K}) - (r._value_o - {EVAPORATING_K}))}}))\n"
-        + "  |> filter(fn: (r) => r.carnot > 0.0)\n"
-        + f"cop = from(bucket: {queries.bucket_of(COP_30M.spec)})\n"
-        + "  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)\n"
-        + f"  |> {queries.where('cop_30m', fields, (('category', 'combined'),))}\n"
-        + '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
-        + "  |> group()\n"
-        + 'windows = join(tables: {c: cop, t: temps}, on: ["_time"])\n'
-        + '  |> group(columns: ["source", "boundary"])\n'
-        + "heat = windows |> map(fn: (r) => ({r with _value: r.heat_kwh}))\n"
-        + total
-        + "\nideal = windows |> map(fn: (r) => ({r with _value: r.electric_kwh * r.carnot}))\n"
-        + total
-        + '\njoin(tables: {h: heat, i: ideal}, on: ["_time", "source", "boundary"])\n'
-        + "  |> filter(fn: (r) => r._value_i > 0.0)\n"
-        + queries.as_series("% of Carnot", ("source", "boundary"), "100.0 * r._value_h / r._value_i")
-    )
+def carnot(per_day: bool) -> Shown:
+    """Practical efficiency, 100 x Σheat / Σideal heat (electricity x Carnot COP per 30-min window, written by
+    hpm-carnot): over the range (its windows up to a month, its local days beyond) or per stored local day."""
+    fields = ("heat_kwh", "ideal_kwh")
+    windows = queries.read(sel("carnot_30m", "heat_kwh", category="combined"), fields=fields)
+    days = queries.read(sel("carnot_daily", "heat_kwh", category="combined"), fields=fields)
+    ratio = "100.0 * r.heat_kwh / r.ideal_kwh"
+    if per_day:
+        query = (
+            f"{days}\n"
+            '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+            "  |> filter(fn: (r) => r.ideal_kwh > 0.0)\n"
+            + queries.as_series("% of Carnot", ("source", "boundary"), ratio)
+        )
+    else:
+        span = "int(v: v.timeRangeStop) - int(v: v.timeRangeStart)"
+        query = (
+            f"windows = {windows}\ndays = {days}\n"
+            f"data = if {span} <= int(v: {queries.MINUTE_SPAN}) then windows else days\n"
+            'data\n  |> group(columns: ["_field", "source", "boundary"])\n  |> sum()\n'
+            '  |> pivot(rowKey: ["source", "boundary"], columnKey: ["_field"], valueColumn: "_value")\n'
+            "  |> filter(fn: (r) => r.ideal_kwh > 0.0)\n"
+            + queries.as_series("% of Carnot", ("source", "boundary"), ratio, "v.timeRangeStop")
+        )
     return Shown(query, {"% of Carnot": queries.PERCENT_UNIT}, {"% of Carnot": f"% of Carnot · {LABELS}"})
 
 
@@ -164,7 +143,7 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.stat_panel(
                     "Practical efficiency (% of Carnot)",
-                    [carnot(None)],
+                    [carnot(per_day=False)],
                     "Σheat / Σ(electricity × Carnot COP) over the range, per 30-min window from mean flow and outside "
                     "temperature; most systems reach 45–55 %.",
                     decimals=0,
@@ -214,8 +193,8 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.time_series(
                     "Practical efficiency per day (% of Carnot)",
-                    [carnot("1d")],
-                    "Per UTC day, from 30-min windows; low values point to metering or hydraulic problems.",
+                    [carnot(per_day=True)],
+                    "Per local day, from its 30-min windows; low values point to metering or hydraulic problems.",
                 ),
                 24,
                 8,

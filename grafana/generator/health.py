@@ -21,11 +21,31 @@ def age_of(title: str, sels: tuple[queries.Sel, ...]) -> Shown:
 
 
 def budget_used() -> Shown:
+    """Per window, the most calls in the last 24 h against the window's last budget (the budget changes only with
+    the settings); both windowed by storage from raw rows or rollups, whichever suits the range."""
+    calls, budget = health("calls_24h", "viessmann"), health("budget_24h", "viessmann")
+    windowed = "  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
     query = (
-        queries.budget_percent()
-        + "\n  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
+        queries.read_by_span(calls, "max", "calls")
+        + queries.read_by_span(budget, "last", "budget")
+        + "union(tables: [\n"
+        + f"  calls\n{windowed.format(fn='max')}"
+        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + f"  budget\n{windowed.format(fn='last')}"
+        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + "])\n"
+        + "  |> group()\n"
+        + '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+        + "  |> filter(fn: (r) => exists r.calls_24h and r.budget_24h > 0.0)\n"
+        + "  |> map(fn: (r) => ({_time: r._time, _value: 100.0 * r.calls_24h / r.budget_24h}))\n"
         + queries.named("budget used")
     )
+    return Shown(query, {"budget used": queries.PERCENT_UNIT})
+
+
+def budget_used_now() -> Shown:
+    """The newest health row's share (one row for the stat), within 15 min like every sampled "now" figure."""
+    query = queries.budget_percent(start="-15m", stop="now()") + "\n  |> last()\n" + queries.named("budget used")
     return Shown(query, {"budget used": queries.PERCENT_UNIT})
 
 
@@ -34,8 +54,8 @@ def rejected_values() -> Shown:
     started: a rising line is a device sending garbage, docs/schema.md lists what counts as implausible)."""
     s = sel("collector_rejected", "count")
     query = (
-        f"{queries.read(s)}\n"
-        '  |> group(columns: ["source", "reason"])\n'
+        # one series per source and reason already: no group() before aggregateWindow, which storage then computes
+        queries.read_by_span(s, "last") + "data\n"
         "  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
         + queries.as_series("rejected", ("source", "reason"))
     )
@@ -74,7 +94,7 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.stat_panel(
                     "Viessmann budget used",
-                    [budget_used()],
+                    [budget_used_now()],
                     "Calls in the last 24 h / the collector's share of the plan.",
                     decimals=0,
                 ),

@@ -67,6 +67,9 @@ windows = (start, stop) => {{
     outside = from(bucket: v.defaultBucket)
         |> range(start: start, stop: stop)
         |> {temp_where}
+        // windowed per series by storage first (a group() before it reads every sample), then merged: one
+        // outside sensor keeps its window means, two are averaged
+        |> aggregateWindow(every: 30m, fn: mean, createEmpty: false, timeSrc: "_start")
         |> group()
         |> aggregateWindow(every: 30m, fn: mean, createEmpty: false, timeSrc: "_start")
         |> keep(columns: ["_time", "_value"])

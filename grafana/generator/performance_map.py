@@ -107,9 +107,8 @@ def set_curve() -> Shown:
         f"settings = from(bucket: {queries.bucket_of(schema.measurement('hp_circuit'))})\n"
         "  |> range(start: -400d, stop: now())\n"
         f"  |> {queries.where('hp_circuit', CURVE_SETTINGS)}\n"
-        '  |> group(columns: ["circuit", "_field"])\n'
-        "  |> last()\n"
-        "  |> group()\n"
+        + queries.newest_by("circuit", "_field")
+        + "  |> group()\n"
         '  |> pivot(rowKey: ["circuit"], columnKey: ["_field"], valueColumn: "_value")\n'
         + "".join(f"  |> filter(fn: (r) => exists r.{f})\n" for f in CURVE_SETTINGS)
         + '  |> sort(columns: ["circuit"])\n'

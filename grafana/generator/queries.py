@@ -83,13 +83,12 @@ def sel(measurement: str, field: str, **tags: str) -> Sel:
 
 
 def where(measurement: str, fields: tuple[str, ...], tags: tuple[tuple[str, str], ...] = ()) -> str:
-    field_test = f'r._field == "{fields[0]}"' if len(fields) == 1 else _contains("_field", fields)
+    # an or-chain, not contains(): InfluxDB pushes only comparisons down to storage, so with contains() every
+    # row of the measurement is read and filtered by the query engine
+    field_test = " or ".join(f'r._field == "{f}"' for f in fields)
+    field_test = field_test if len(fields) == 1 else f"({field_test})"
     tests = [f'r._measurement == "{measurement}"', field_test, *(f'r["{k}"] == "{v}"' for k, v in tags)]
     return f"filter(fn: (r) => {' and '.join(tests)})"
-
-
-def _contains(column: str, values: tuple[str, ...]) -> str:
-    return f"contains(value: r.{column}, set: [{', '.join(f'{chr(34)}{v}{chr(34)}' for v in values)}])"
 
 
 def bucket_of(spec: schema.MeasurementSpec, alert: bool = False) -> str:
@@ -100,12 +99,20 @@ def bucket_of(spec: schema.MeasurementSpec, alert: bool = False) -> str:
     return f'"${{{ROLLUP_BUCKET_VAR}}}"'
 
 
-def read(s: Sel, start: str = "v.timeRangeStart", stop: str = "v.timeRangeStop", alert: bool = False) -> str:
-    """The rows of one selection within a range."""
+def read(
+    s: Sel,
+    start: str = "v.timeRangeStart",
+    stop: str = "v.timeRangeStop",
+    alert: bool = False,
+    fields: tuple[str, ...] = (),
+) -> str:
+    """The rows of one selection (or of ``fields`` of its measurement, same tags) within a range."""
+    for name in fields:
+        s.with_field(name)
     return (
         f"from(bucket: {bucket_of(s.spec, alert)})\n"
         f"  |> range(start: {start}, stop: {stop})\n"
-        f"  |> {where(s.measurement, (s.field,), s.tags)}"
+        f"  |> {where(s.measurement, fields or (s.field,), s.tags)}"
     )
 
 
@@ -146,6 +153,17 @@ def read_by_span(s: Sel, agg: str, name: str = "data") -> str:
         + f"  |> group(columns: [{', '.join(f'{chr(34)}{c}{chr(34)}' for c in ('_field', *s.spec.tags))}])\n"
         + '  |> sort(columns: ["_time"])\n'
     )
+
+
+# The newest row of all tables: one row for a stat, whatever series a selection merged.
+NEWEST = '  |> group()\n  |> max(column: "_time")'
+
+
+def newest_by(*columns: str) -> str:
+    """The newest row per combination of ``columns``: last() per stored series first (storage answers it without
+    reading the rows; a group() before it reads every row of the range), then the newest of the series merged."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    return f'  |> last()\n  |> group(columns: [{keys}])\n  |> sort(columns: ["_time"])\n  |> last()\n'
 
 
 def named(label: str) -> str:
@@ -190,11 +208,12 @@ def as_series(field: str | None, tags: tuple[str, ...], value: str = "r._value",
 
 
 def series_by(s: Sel, by: str, label: str, fn: str = "mean") -> str:
-    """Like ``series``, one series per value of tag ``by`` (e.g. per heating circuit), labelled with it."""
+    """Like ``series``, one series per value of tag ``by`` (e.g. per heating circuit), labelled with it. Windows
+    are aggregated per stored series first (storage computes them when nothing comes before) and then labelled by
+    ``by`` (as_series groups by it)."""
     return (
         read_by_span(s, fn if fn in ("mean", "min", "max") else "mean")
-        + f'data\n  |> group(columns: ["{by}"])\n'
-        + f"  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
+        + f"data\n  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
         + as_series(label, (by,))
     )
 
@@ -221,9 +240,10 @@ def rows(s: Sel, label: str) -> str:
 
 
 def latest(s: Sel, label: str) -> str:
-    """The newest value: within 15 min for sampled sources (stale shows "No data"), else whatever its age."""
+    """The newest value: within 15 min for sampled sources (stale shows "No data"), else whatever its age. One
+    row even when the selection spans several series (a sensor on two circuits or devices): the newest of them."""
     within = f"-{CARRY_IN}" if steady(s) else "-15m"
-    return f"{read(s, start=within, stop='now()')}\n  |> last()\n{named(label)}"
+    return f"{read(s, start=within, stop='now()')}\n  |> last()\n{NEWEST}\n{named(label)}"
 
 
 def total_by(s: Sel, by: str, label: str) -> str:

@@ -7,7 +7,8 @@ option task = {name: "hpm-rollup-1m", every: 5m, offset: 10s}
 stop = date.truncate(t: now(), unit: 1m)
 start = date.sub(d: 1h, from: date.truncate(t: now(), unit: 1h))
 data = from(bucket: "${BUCKET_RAW}") |> range(start: start, stop: stop)
-stats = data |> filter(fn: (r) => ${ROLLUP_STATS_FILTER})
+// floats: mean, min and max of an integer gauge share one field type in the rollup
+stats = data |> filter(fn: (r) => ${ROLLUP_STATS_FILTER}) |> toFloat()
 rollup = (tables=<-, fn, agg) =>
     tables
         |> aggregateWindow(every: 1m, fn: fn, timeSrc: "_start", createEmpty: false)

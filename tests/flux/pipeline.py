@@ -24,8 +24,9 @@ TWINS: dict[str, tuple[Twin, tuple[str, ...]]] = {
     "hpm-jaz": (jaz, ("jaz", "jaz_forecast")),
     "hpm-device-crosscheck": (device_crosscheck, ("device_crosscheck",)),
 }
-# Insight tasks have no point-by-point twin: tests/insights checks them against the simulator's truth.
-WITHOUT_TWIN = frozenset({"hpm-defrost", "hpm-performance-map", "hpm-cycling"})
+# Insight tasks have no point-by-point twin: tests/insights checks them against the simulator's truth, and
+# tests/flux/test_carnot.py the Carnot task against the model's physics and hand-computed windows.
+WITHOUT_TWIN = frozenset({"hpm-defrost", "hpm-performance-map", "hpm-cycling", "hpm-carnot"})
 # the dependency order `collector recompute` uses: the tasks of a stage read only what earlier stages wrote
 STAGES = tuple({name: TWINS[name] for name in stage if name not in WITHOUT_TWIN} for stage in recompute.STAGES)
 assert {name for stage in recompute.STAGES for name in stage} == TWINS.keys() | WITHOUT_TWIN

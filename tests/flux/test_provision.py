@@ -29,6 +29,7 @@ TASK_NAMES = {
     "hpm-energy-daily",
     "hpm-energy-monthly",
     "hpm-cop",
+    "hpm-carnot",
     "hpm-jaz",
     "hpm-device-crosscheck",
     "hpm-performance-map",

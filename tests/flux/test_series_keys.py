@@ -42,6 +42,6 @@ def test_every_task_re_appends_its_tags_in_sorted_order_before_to() -> None:
             expected += [f"    |> map(fn: (r) => ({{r with {t}: r._tag_{t}}}))" for t in sorted(tags)]
             assert before == expected, f"{path.name}: tags {tags} are not re-appended in sorted order before to()"
             checked += 1
-    # energy_minute (electric, heat, cooling), energy_daily, energy_monthly, cop, jaz (actuals, forecast), cycling,
-    # performance_map (two)
-    assert checked == 11
+    # energy_minute (electric, heat, cooling), energy_daily, energy_monthly, cop, carnot, jaz (actuals, forecast),
+    # cycling, performance_map (two)
+    assert checked == 12

@@ -1,6 +1,7 @@
 """Every Flux panel gets data of the shape its visualisation needs, as Grafana's Flux backend frames it: a time
 series (a field of time values and a numeric one) for time series and state timelines; for stats, which reduce
-each frame with lastNotNull, one numeric value per row in time order, so the figure shown is the newest."""
+each frame with lastNotNull, exactly one row per frame: a stat whose query merges series (per circuit, per device)
+into one frame of several rows would show whichever row comes last, not a figure of its own."""
 
 from __future__ import annotations
 
@@ -27,15 +28,18 @@ def shape_problems(panel_type: str, found: list[Frame]) -> list[str]:
         if panel_type == "stat":
             if not numbers:
                 problems.append(f"no numeric field in {list(frame.fields)}")
-            if times and columns[times[0]] != sorted(columns[times[0]]):
-                problems.append(f"rows out of time order in {list(frame.fields)}: lastNotNull would not be the newest")
+            rows = max((len(values) for values in columns.values()), default=0)
+            if rows > 1:
+                problems.append(f"{rows} rows in one frame {list(frame.fields)}: the stat shows only one of them")
     return problems
 
 
-def test_shape_problems_catch_a_table_in_a_time_series_and_an_unordered_stat() -> None:
+def test_shape_problems_catch_a_table_in_a_time_series_and_a_stat_of_several_rows() -> None:
     t1, t2 = datetime(2026, 1, 1), datetime(2026, 1, 2)
     series = Frame({"_time": [t1, t2], "power": [1.0, 2.0]}, {})
-    assert not shape_problems("timeseries", [series]) and not shape_problems("stat", [series])
+    assert not shape_problems("timeseries", [series])
+    assert not shape_problems("stat", [Frame({"_time": [t2], "power": [2.0]}, {})])
+    assert shape_problems("stat", [series])  # two circuits' supply merged into one frame
     assert shape_problems("timeseries", [Frame({"source": ["device"], "cop": [3.0]}, {})])
     assert shape_problems("stat", [Frame({"_time": [t2, t1], "power": [1.0, 2.0]}, {})])
     assert shape_problems("stat", [Frame({"state": ["ok"]}, {})])
