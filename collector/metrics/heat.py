@@ -107,9 +107,5 @@ def heat_minutes(
         }
     program = held_minutes(cooling_program(points), start, stop)
     cooling = {t: (-wh, s) for t, (wh, s) in held["dt_flow"].items() if t in program and wh < 0}
-    heat = {
-        source: {t: value for t, value in minutes.items() if t not in cooling}
-        for source, minutes in held.items()
-        if minutes
-    }
+    heat = {source: {t: value for t, value in minutes.items() if t not in cooling} for source, minutes in held.items()}
     return {source: minutes for source, minutes in heat.items() if minutes}, cooling
