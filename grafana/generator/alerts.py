@@ -122,6 +122,20 @@ RULES = (
         "Read the code on the device display or in ViCare; the Changelog dashboard shows recent setting changes.",
     ),
     Rule(
+        "hp-locked",
+        "Heat pump locked after a malfunction",
+        # written when the lock changes: the newest state within the carry-in window is the state now
+        _floats(_read("hp_restriction", "malfunction_lock", "-" + queries.CARRY_IN)),
+        30 * 86400,
+        "gt",
+        0,
+        "0m",
+        "critical",
+        "The heat pump has locked itself after a malfunction: it neither heats nor makes hot water.",
+        "Read the fault on the device display or in ViCare; once the cause is fixed the lock is reset on the device "
+        "(often by the installer). The heating rod may keep the house from freezing meanwhile.",
+    ),
+    Rule(
         "collector-stale",
         "No new readings",
         queries.age(

@@ -16,6 +16,10 @@ OUTSIDE = sel("hp_temperature", "value", sensor="outside")
 DHW = sel("hp_temperature", "value", sensor="dhw")
 SUPPLY = sel("hp_temperature", "value", sensor="supply")
 COMPRESSOR = sel("hp_compressor", "active")
+MALFUNCTION_LOCK = sel("hp_restriction", "malfunction_lock")
+EXTERNAL_LOCK = sel("hp_restriction", "external_lock")
+GRID_LIMITATION = sel("hp_restriction", "grid_limitation")
+SMART_GRID = sel("hp_restriction", "smart_grid")
 ELECTRIC_DAY = sel("energy_daily", "kwh", kind="electric", usage="total", source="shelly")
 HEAT_DAY = sel("energy_daily", "kwh", kind="heat", usage="total")
 
@@ -144,6 +148,34 @@ def build():  # type: ignore[no-untyped-def]
                 ),
                 24,
                 4,
+            ),
+            (
+                panels.states(
+                    "Locks",
+                    [
+                        panels.series(MALFUNCTION_LOCK, "malfunction lock", "last"),
+                        panels.series(EXTERNAL_LOCK, "external lock", "last"),
+                    ],
+                    "Malfunction lock: the unit stopped itself after a fault (an alert goes out). External lock: a "
+                    "contact, e.g. the utility's, holds it off. Empty: the model reports no lock.",
+                    mappings=panels.Locked,
+                ),
+                24,
+                3,
+            ),
+            (
+                panels.states(
+                    "Grid limitation and SG Ready",
+                    [
+                        panels.series(GRID_LIMITATION, "grid limitation", "last"),
+                        panels.series(SMART_GRID, "SG Ready", "last"),
+                    ],
+                    "The grid operator's power limitation (German §14a EnWG; 14aOff = not limited) and the SG Ready "
+                    "state, as the device names them. Empty: the model reports neither.",
+                    mappings=None,
+                ),
+                24,
+                3,
             ),
         ],
     )

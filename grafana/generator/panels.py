@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grafana_foundation_sdk.builders import common, stat, statetimeline, table, timeseries, xychart
-from grafana_foundation_sdk.builders.dashboard import ThresholdsConfig
+from grafana_foundation_sdk.builders.dashboard import FieldColor, ThresholdsConfig
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models.dashboard import (
     DynamicConfigValue,
+    FieldColorModeId,
     GridPos,
     Panel,
     Threshold,
@@ -76,6 +77,9 @@ def cop_of_range(measurement: str, **tags: str) -> Shown:
 
 OnOff = [
     ValueMap({"0": ValueMappingResult(text="off", color="text"), "1": ValueMappingResult(text="on", color="green")})
+]
+Locked = [
+    ValueMap({"0": ValueMappingResult(text="free", color="text"), "1": ValueMappingResult(text="locked", color="red")})
 ]
 
 
@@ -153,15 +157,16 @@ def time_series(title: str, shown: list[Shown], description: str, bars: bool = F
     return panel
 
 
-def states(title: str, shown: list[Shown], description: str) -> statetimeline.Panel:
-    panel = (
-        statetimeline.Panel()
-        .title(title)
-        .description(description)
-        .datasource(queries.INFLUX)
-        .mappings(list(OnOff))
-        .show_value(cm.VisibilityMode.NEVER)
-    )
+def states(
+    title: str, shown: list[Shown], description: str, mappings: list[ValueMap] | None = OnOff
+) -> statetimeline.Panel:
+    """Flag states shown through ``mappings``; None: states the device names in words (each word its own colour,
+    written on it)."""
+    panel = statetimeline.Panel().title(title).description(description).datasource(queries.INFLUX)
+    if mappings is None:
+        panel.show_value(cm.VisibilityMode.AUTO).color_scheme(FieldColor().mode(FieldColorModeId.PALETTE_CLASSIC))
+    else:
+        panel.mappings(list(mappings)).show_value(cm.VisibilityMode.NEVER)
     _apply(panel, shown, right_axis=False)
     return panel
 

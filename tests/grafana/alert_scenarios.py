@@ -123,6 +123,10 @@ def raw_points(fault: Fault | None = None, since: datetime | None = None, until:
                     extra_starts = int((s.t - f_t) / 600) + 1  # a start every 10 min on top
                 if keep:
                     yield from _device_points(s, at, kind if faulty else "", extra_starts)
+                if keep and (len(polls) == 1 or (faulty and kind == "malfunction_lock")):
+                    # written when the feature changes: once at the first poll, then with the lock
+                    lock = int(faulty and kind == "malfunction_lock")
+                    yield point("hp_restriction", {"device": DEVICE}, {"malfunction_lock": lock}, at)
         polls = [p for p in polls if p > s.t - 86400]
         calls = len(polls)
         if faulty and kind == "budget_exhausted":

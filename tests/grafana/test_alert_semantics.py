@@ -70,6 +70,7 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("hp-fault", "fault_code", timedelta(minutes=8), timedelta(0), timedelta(minutes=4)),
+    Scenario("hp-locked", "malfunction_lock", timedelta(minutes=8), timedelta(0), timedelta(minutes=4)),
     Scenario("shelly-unreachable", "shelly_down", timedelta(minutes=8), timedelta(minutes=2), timedelta(minutes=5)),
     Scenario("collector-stale", "collector_down", timedelta(minutes=26), timedelta(minutes=20), timedelta(minutes=22)),
     # stale counts from the last successful poll, up to one poll period (~2 min) before the fault

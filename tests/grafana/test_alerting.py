@@ -134,6 +134,7 @@ def test_the_rules_file_has_grafanas_file_provisioning_structure() -> None:
     titles = {rule["uid"] for rule in group["rules"]}
     assert titles == {
         "hp-fault",
+        "hp-locked",
         "collector-stale",
         "shelly-unreachable",
         "viessmann-budget",
