@@ -89,10 +89,11 @@ Minutes = dict[int, tuple[float, float]]  # minute start -> (Wh, seconds)
 
 def heat_minutes(
     points: Sequence[Point], start: int, stop: int, now: int, params: Params
-) -> tuple[dict[str, Minutes], Minutes]:
+) -> tuple[dict[str, Minutes], Minutes, set[int]]:
     """Per source: minute start -> (Wh, seconds) for every minute a held value covers: each minute's mean power
-    holds until the next minute with a value if that comes within the gap rule; and the cooling minutes apart
-    (heat taken out of the circuit, positive Wh), which no source's heat includes."""
+    holds until the next minute with a value if that comes within the gap rule; the cooling minutes apart
+    (heat taken out of the circuit, positive Wh), which no source's heat includes; and the minutes of a cooling
+    program without flow x dT, whose electricity cannot be split into cooling and heating."""
     inputs = minute_inputs(points, start - params.max_gap_s * NS, stop)
     rated = rated_kw(points, now)
     firing = held_minutes(samples(points, "hp_burner", "active"), start, stop)
@@ -112,4 +113,5 @@ def heat_minutes(
         for source, minutes in held.items()
         if minutes
     }
-    return {source: minutes for source, minutes in heat.items() if minutes}, cooling
+    unsplit = program - held["dt_flow"].keys()
+    return {source: minutes for source, minutes in heat.items() if minutes}, cooling, unsplit

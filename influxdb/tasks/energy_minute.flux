@@ -14,6 +14,9 @@
 //   source=dt_flow: wh = the heat taken out of the circuit (positive), electric_wh/electric_seconds = the Shelly's
 //   minute. Such a minute books no heat from any source: its negative flow x dT is not negative heat (and no
 //   defrost), its electricity not heating electricity.
+// - unsplit (source shelly): a metered minute while a circuit runs a cooling program but flow x dT has no value
+//   (a Viessmann outage beyond the gap rule): cooling or a hot-water charge, nobody can tell. wh, seconds = the
+//   Shelly's minute; the JAZ does not count a day with such electricity (it would pass for heating's).
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
 import "array"
@@ -362,8 +365,28 @@ cooling =
                 }),
         )
 
+// Metered minutes in a cooling program without flow x dT: their split into cooling and heating is unknown.
+unsplit =
+    union(
+        tables: [
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_wh", _value: r.wh})),
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_seconds", _value: r.seconds})),
+            dtFlow |> map(fn: (r) => ({_time: r._time, _field: "seen", _value: 1.0})),
+            coolingProgram,
+        ],
+    )
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> sort(columns: ["_time"])
+        |> fill(column: "cooling", usePrevious: true)
+        |> filter(fn: (r) => exists r.electric_wh and r.cooling > 0.0 and not exists r.seen)
+        |> map(
+            fn: (r) => ({_time: r._time, kind: "unsplit", source: "shelly", wh: r.electric_wh, seconds: r.electric_seconds}),
+        )
+
 union(
     tables: [
+        unsplit,
         heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production)
             |> outsideCooling(source: "device"),
         dtFlow |> outsideCooling(source: "dt_flow"),

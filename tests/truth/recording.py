@@ -62,6 +62,7 @@ class Truth:
     burner: dict[int, float] = field(default_factory=lambda: defaultdict(float))  # a hybrid's gas burner heat
     usage: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # what the steps did ("burner")
     defrosts: dict[date, int] = field(default_factory=lambda: defaultdict(int))  # defrost cycles begun per day
+    cooling_program: set[int] = field(default_factory=set)  # minutes the circuit ran its cooling program
 
     def _day(self, minute: int) -> date:
         return datetime.fromtimestamp(minute, self.tz).date()
@@ -130,6 +131,8 @@ def record(
         minute = int(t - t % MINUTE)
         truth.meter[minute] += wh
         truth.usage[minute].add(step.usage)
+        if model.cooling_season:
+            truth.cooling_program.add(minute)
         if step.burner_w > 0:
             truth.usage[minute].add("burner")
             truth.burner[minute] += step.burner_w * model.step_s / 3600.0

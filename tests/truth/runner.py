@@ -73,6 +73,7 @@ class Figures:
     # a reversible unit's cooling: heat taken out (flow x dT), the Shelly's electricity while cooling
     daily_cooling_kwh: dict[date, float] = field(default_factory=dict)
     daily_cooling_electric_kwh: dict[date, float] = field(default_factory=dict)
+    daily_unsplit_kwh: dict[date, float] = field(default_factory=dict)  # electricity the split cannot place
     defrosts: dict[date, float] = field(default_factory=dict)  # defrost_daily count (hpm-defrost)
     resets: float = 0.0
     clamped: float = 0.0
@@ -92,6 +93,8 @@ def read_figures(bench: TaskBench, tz: ZoneInfo) -> Figures:
         m, f, v = row["_measurement"], row["_field"], row["_value"]
         if m == "energy_minute" and f in ("resets", "clamped", "glitches"):
             setattr(found, f, getattr(found, f) + v)
+        elif m == "energy_daily" and f == "kwh" and row.get("usage") == "unsplit":
+            found.daily_unsplit_kwh[day] = v
         elif m == "energy_daily" and f == "kwh" and row.get("usage") == "cooling":
             if row["kind"] == "electric" and row["source"] == "shelly":
                 found.daily_cooling_electric_kwh[day] = v
