@@ -57,18 +57,19 @@ def rated_kw(points: Sequence[Point], now: int) -> float | None:
 
 
 def held_minutes(states: Sequence[Sample], start: int, stop: int) -> set[int]:
-    """Minutes (start of minute) in [start, stop) with a state > 0: the highest state seen in the minute, else the
-    last one before it (held: Viessmann values are written only when they change)."""
+    """Minutes (start of minute) in [start, stop) with a state > 0: the highest state seen in the minute (it was on
+    at some moment of it), else the last one before it (held: a state holds until the next sample says otherwise;
+    after a minute with a change that is its last sample, not its highest)."""
     before = in_range(states, start - STATE_LOOKBACK_NS, start)
-    per_minute: dict[int, float] = {}
+    per_minute: dict[int, tuple[float, float]] = {}  # minute -> (highest, last)
     for t, value in in_range(states, start, stop):
-        minute = minute_of(t)
-        per_minute[minute] = max(per_minute.get(minute, value), value)
+        highest, _ = per_minute.get(minute_of(t), (value, value))
+        per_minute[minute_of(t)] = (max(highest, value), value)
     state = before[-1][1] if before else 0.0
     on = set()
     for minute in range(start, stop, MINUTE_NS):
-        state = per_minute.get(minute, state)
-        if state > 0:
+        highest, state = per_minute.get(minute, (state, state))
+        if highest > 0:
             on.add(minute)
     return on
 

@@ -219,8 +219,10 @@ grid =
         |> map(fn: (r) => ({_time: r._time, _field: "tick", _value: 0.0}))
 seconds = (t) => float(v: int(v: t) / 1000000000)
 // A device state written when it changes (Viessmann), as rows of field ``field`` to hold until the next one: the
-// last value before the window at its start, then each minute's highest; the 1970 row keeps the column there
-// when the device has no such state. states(start, stop): the state's samples as {_time, _value}.
+// last value before the window at its start, then each minute's highest (it was on at some moment of the minute)
+// and, 1 ns later, the minute's last (what holds after it); the 1970 row keeps the column there when the device has
+// no such state. states(start, stop): the state's samples as {_time, _value}. Rows between minutes match no
+// minute row of the consumers' pivots: they only carry the held value forward.
 heldState = (field, states) =>
     union(
         tables: [
@@ -234,6 +236,11 @@ heldState = (field, states) =>
                 |> group()
                 |> aggregateWindow(every: 1m, fn: max, timeSrc: "_start", createEmpty: false, location: timezone.utc)
                 |> map(fn: (r) => ({_time: r._time, _field: field, _value: r._value})),
+            states(start: start, stop: stop)
+                |> group()
+                |> sort(columns: ["_time"])
+                |> aggregateWindow(every: 1m, fn: last, timeSrc: "_start", createEmpty: false, location: timezone.utc)
+                |> map(fn: (r) => ({_time: date.add(d: 1ns, to: r._time), _field: field, _value: r._value})),
         ],
     )
 never = array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "paused", _value: 0.0}])
