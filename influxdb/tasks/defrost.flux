@@ -66,7 +66,7 @@ cooling =
             programCooling(start: start, stop: stop)
                 |> sort(columns: ["_time"])
                 |> perMinute(name: "cooling", fn: last)
-                |> map(fn: (r) => ({r with _time: date.add(d: 1ns, to: r._time)})),
+                |> map(fn: (r) => ({_time: date.add(d: 1ns, to: r._time), _field: r._field, _value: r._value})),
         ],
     )
 polled =
