@@ -114,5 +114,6 @@ def heat_minutes(
         for source, minutes in held.items()
         if minutes
     }
-    unsplit = program - held["dt_flow"].keys()
+    # not in the window's last gap-rule span, which a poll may still cover (a written point is never taken back)
+    unsplit = {t for t in program - held["dt_flow"].keys() if t < stop - params.max_gap_s * NS}
     return {source: minutes for source, minutes in heat.items() if minutes}, cooling, unsplit

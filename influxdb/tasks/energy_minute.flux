@@ -16,7 +16,8 @@
 //   defrost), its electricity not heating electricity.
 // - unsplit (source shelly): a metered minute while a circuit runs a cooling program but flow x dT has no value
 //   (a Viessmann outage beyond the gap rule): cooling or a hot-water charge, nobody can tell. wh, seconds = the
-//   Shelly's minute; the JAZ does not count a day with such electricity (it would pass for heating's).
+//   Shelly's minute; the JAZ does not count a day with such electricity (it would pass for heating's). Not booked
+//   in the window's last ${MAX_GAP_S} s, which a poll may still cover (to() cannot take a point back).
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
 import "array"
@@ -386,7 +387,13 @@ unsplit =
         |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
         |> sort(columns: ["_time"])
         |> fill(column: "cooling", usePrevious: true)
-        |> filter(fn: (r) => exists r.electric_wh and r.cooling > 0.0 and not exists r.seen)
+        // not in the last ${MAX_GAP_S} s: a poll may still come and cover them (a later run books them then)
+        |> filter(
+            fn: (r) =>
+                exists r.electric_wh and r.cooling > 0.0 and not exists r.seen and int(v: r._time) < int(v: stop)
+                    -
+                    ${MAX_GAP_S} * 1000000000,
+        )
         |> map(
             fn: (r) => ({_time: r._time, kind: "unsplit", source: "shelly", wh: r.electric_wh, seconds: r.electric_seconds}),
         )

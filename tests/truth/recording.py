@@ -17,6 +17,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from collector.points import Point, point
+from collector.sim.house import WATER_WH_PER_LITRE_K
 from collector.sim.installation import Installation
 
 SHELLY_S = 10
@@ -24,6 +25,7 @@ VIESSMANN_S = 120
 MINUTE = 60
 SHELLY = "shellypro3em-sim"
 VIESSMANN = "7736172101234567"
+DT_RESOLUTION_K = 0.1  # supply and return as the API gives them, 0.1 K each
 COUNTER_START_WH = 5_432_109.87  # the meter's reading when the recording starts
 
 
@@ -63,6 +65,8 @@ class Truth:
     usage: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # what the steps did ("burner")
     defrosts: dict[date, int] = field(default_factory=lambda: defaultdict(int))  # defrost cycles begun per day
     cooling_program: set[int] = field(default_factory=set)  # minutes the circuit ran its cooling program
+    # the most the 0.1 K resolution of the two temperatures (dT off by up to 0.1 K) can move cooling's flow x dT
+    cooling_resolution: dict[int, float] = field(default_factory=lambda: defaultdict(float))
 
     def _day(self, minute: int) -> date:
         return datetime.fromtimestamp(minute, self.tz).date()
@@ -140,6 +144,9 @@ def record(
         if step.usage == "cooling":
             truth.cooling[minute] -= heat
             truth.meter_cooling[minute] += wh
+            truth.cooling_resolution[minute] += (
+                step.flow_lph * DT_RESOLUTION_K * WATER_WH_PER_LITRE_K * model.step_s / 3600
+            )
         else:
             truth.heat[minute] += heat
         truth.defrosts[model.local_day(t)] += model.heatpump.defrosts - defrosts
