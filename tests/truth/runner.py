@@ -80,6 +80,17 @@ class Figures:
     glitches: float = 0.0
 
 
+# energy_daily kwh rows (usage, kind, source) -> the Figures field that holds them per day
+DAILY = {
+    ("total", "electric", "shelly"): "daily_kwh",
+    ("total", "heat", "device"): "daily_heat_kwh",
+    ("total", "heat", "dt_flow"): "daily_heat_dt_flow_kwh",
+    ("cooling", "electric", "shelly"): "daily_cooling_electric_kwh",
+    ("cooling", "heat", "dt_flow"): "daily_cooling_kwh",
+    ("unsplit", "electric", "shelly"): "daily_unsplit_kwh",
+}
+
+
 def read_figures(bench: TaskBench, tz: ZoneInfo) -> Figures:
     found = Figures()
     rows = bench.env.client.query_api().query(
@@ -93,22 +104,10 @@ def read_figures(bench: TaskBench, tz: ZoneInfo) -> Figures:
         m, f, v = row["_measurement"], row["_field"], row["_value"]
         if m == "energy_minute" and f in ("resets", "clamped", "glitches"):
             setattr(found, f, getattr(found, f) + v)
-        elif m == "energy_daily" and f == "kwh" and row.get("usage") == "unsplit":
-            found.daily_unsplit_kwh[day] = v
-        elif m == "energy_daily" and f == "kwh" and row.get("usage") == "cooling":
-            if row["kind"] == "electric" and row["source"] == "shelly":
-                found.daily_cooling_electric_kwh[day] = v
-            elif row["kind"] == "heat" and row["source"] == "dt_flow":
-                found.daily_cooling_kwh[day] = v
         elif m == "defrost_daily" and f == "count":
             found.defrosts[day] = v
-        elif m == "energy_daily" and f == "kwh" and row.get("usage") == "total":
-            if row["kind"] == "electric" and row["source"] == "shelly":
-                found.daily_kwh[day] = v
-            elif row["kind"] == "heat" and row["source"] == "device":
-                found.daily_heat_kwh[day] = v
-            elif row["kind"] == "heat" and row["source"] == "dt_flow":
-                found.daily_heat_dt_flow_kwh[day] = v
+        elif m == "energy_daily" and f == "kwh" and (name := DAILY.get((row["usage"], row["kind"], row["source"]))):
+            getattr(found, name)[day] = v
         elif m == "energy_monthly" and f == "kwh" and row["kind"] == "electric" and row["source"] == "shelly":
             found.monthly_kwh[day] = v
         elif m == "cop_daily" and f == "cop" and row["category"] == "combined" and row["source"] == "dt_flow":
