@@ -611,8 +611,8 @@ JAZ = MeasurementSpec(
     ),
     "Annual performance factor over complete local days (finished, both energies covering >= "
     "HPM_COP_MIN_COVERAGE of the day) that have both heat (source device or dt_flow, never the estimate) and "
-    "Shelly electricity (minus the day's cooling electricity), stamped at today's local midnight; status=full "
-    "above 330 days of covered time, else "
+    "Shelly electricity (minus the day's cooling electricity; a day with energy_daily usage=unsplit electricity "
+    "is not counted), stamped at today's local midnight; status=full above 330 days of covered time, else "
     "provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )
