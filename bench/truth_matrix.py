@@ -7,7 +7,12 @@ scheduler would. Per fault it prints the largest relative error against the trut
 daily COP (device heat / Shelly electricity), the year-to-date JAZ the night after the fault, and the phantom kWh
 (booked electricity above the truth); then the monthly electricity and the whole run's time.
 
-    .venv/bin/python bench/truth_matrix.py [--days 30]
+Then the installation variants (tests/truth/variants.py): the representative scenarios of the tests, a summer
+week of the reversible unit with its faults spread over it, ten shoulder days switching between heating and
+cooling, and a hybrid week over the spring DST day; per figure the largest error against the truth, the
+largest share of its bound used (100 % = at the bound) and the failures.
+
+    .venv/bin/python bench/truth_matrix.py [--days 30] [--variants-only]
 """
 
 from __future__ import annotations
@@ -27,8 +32,17 @@ from tests.conftest import temporary_buckets  # noqa: E402
 from tests.flux.harness import TaskBench  # noqa: E402
 from tests.support.influxd import InfluxdServer, influxd_binary  # noqa: E402
 from tests.truth.recording import Faults, Recording, record  # noqa: E402
-from tests.truth.runner import Figures, local_midnight, nightly, read_figures, run_tasks, write_until  # noqa: E402
-from tests.truth.scenarios import AUTUMN, TZ, Scenario, scenarios  # noqa: E402
+from tests.truth.runner import (  # noqa: E402
+    Figures,
+    local_midnight,
+    nightly,
+    read_figures,
+    run_scenario,
+    run_tasks,
+    write_until,
+)
+from tests.truth.scenarios import AUTUMN, SPRING, TZ, Scenario, scenarios  # noqa: E402
+from tests.truth.variants import HYBRID, REVERSIBLE, SUMMER, checks, variant_scenarios  # noqa: E402
 
 FIRST = date(2026, 3, 15)
 BOUNDARY_FAULTS = ("spring DST day, reset", "month boundary, reset after midnight")
@@ -108,10 +122,72 @@ def errors(figures: Figures, recording: Recording, days: list[date], jaz_first: 
     return kwh, cop, jaz, phantom
 
 
+def variant_sweeps() -> list[Scenario]:
+    """The tests' scenarios, then longer runs: each variant's faults merged into one week (or ten days)."""
+    tests = variant_scenarios()
+    cooling_faults = merged(
+        [
+            s.faults
+            for s in variant_scenarios(summer=SUMMER - timedelta(days=3), shoulder=SUMMER + timedelta(days=1))[:3]
+        ]
+    )
+    return [
+        *tests,
+        Scenario(
+            "cooling: summer week, the faults above on its days",
+            first=SUMMER - timedelta(days=4),
+            last=SUMMER + timedelta(days=2),
+            variant=REVERSIBLE,
+            faults=cooling_faults,
+            counted=(2, 0, 0),
+        ),
+        Scenario(
+            "cooling: shoulder days 15-24 June", first=date(2026, 6, 15), last=date(2026, 6, 24), variant=REVERSIBLE
+        ),
+        Scenario(
+            "hybrid: week over the spring DST day, reset on it",
+            first=SPRING - timedelta(days=4),
+            last=SPRING + timedelta(days=2),
+            variant=HYBRID,
+            faults=tests[-1].faults,
+            counted=tests[-1].counted,
+        ),
+    ]
+
+
+def variants(server: InfluxdServer, tmp: str) -> None:
+    print("\ninstallation variants: per figure the largest error against the truth and share of its bound used")
+    print(f"{'scenario':74s} {'figure':28s} {'days':>4s} {'max error':>10s} {'bound used':>10s} {'fails':>5s}")
+    for scenario in variant_sweeps():
+        began = time.perf_counter()
+        with temporary_buckets(server) as env:
+            bench = TaskBench.create(env, Path(tmp))
+            recording, figures, days = run_scenario(bench, scenario, TZ, also=("hpm-defrost",))
+        found = checks(figures, recording, days, scenario.faults)
+        counted = (figures.resets, figures.clamped, figures.glitches) == scenario.counted
+        for figure in dict.fromkeys(c.figure for c in found):
+            rows = [c for c in found if c.figure == figure]
+            error = max(rows, key=lambda c: abs(c.value - c.true))
+            used = max(abs(c.value - c.true) / c.bound if c.bound else float(c.value != c.true) for c in rows)
+            fails = sum(not c.ok for c in rows)
+            print(f"{scenario.name[:74]:74s} {figure:28s} {len(rows):4d} {error.error:+10.3%} {used:10.1%} {fails:5d}")
+        took = time.perf_counter() - began
+        print(f"{'':74s} {'counter rule counts as set':28s} {'':4s} {counted!s:>10s}   ({took:.0f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--variants-only", action="store_true")
     args = parser.parse_args()
+    if args.variants_only:
+        with tempfile.TemporaryDirectory(prefix="bench-truth-") as tmp:
+            server = InfluxdServer(influxd_binary(), Path(tmp) / "influxd").start()
+            try:
+                variants(server, tmp)
+            finally:
+                server.stop()
+        return
     began = time.perf_counter()
     rows: list[tuple[str, tuple[float, ...]]] = []
     with tempfile.TemporaryDirectory(prefix="bench-truth-") as tmp:
@@ -145,6 +221,7 @@ def main() -> None:
                         first = s.first - timedelta(days=1)
                         rec, figs, _ = run_window(bench, first, s.last, [s])
                     rows.append((s.name, errors(figs, rec, _days(s), first)))
+            variants(server, tmp)
         finally:
             server.stop()
     print(f"fault matrix: {args.days} simulated days from {FIRST} (+ {AUTUMN} and the year boundary), Europe/Berlin")

@@ -97,7 +97,7 @@ TAG_SENSOR = "sensor"
 TAG_CIRCUIT = "circuit"  # heating-circuit id as the device names it (not always 0)
 TAG_COMPRESSOR = "compressor"
 TAG_INVERTER = "inverter"
-TAG_USAGE = "usage"  # heating, dhw, cooling, total
+TAG_USAGE = "usage"  # heating, dhw, cooling, total (unsplit: energy_daily electric of unknown split)
 TAG_KIND = "kind"
 TAG_SOURCE = "source"  # heat source quality label, or collector source name in health
 TAG_CATEGORY = "category"  # combined, running, heating, dhw
@@ -599,8 +599,10 @@ ENERGY_MINUTE = MeasurementSpec(
     "heat output, dt_flow: flow x dT x 1.163, estimate: modulation x rated power), each poll held over the minutes "
     "up to the next one within 15 min. kind=cooling (source=dt_flow): a reversible unit's minute in a cooling "
     "program (hp_circuit program *Cooling*) with negative flow x dT: wh = heat taken out of the rooms (positive); "
-    "such a minute has no heat row from any source (cooling is its own category, methodology §2).",
-    {TAG_KIND: ("electric", "heat", "cooling"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
+    "such a minute has no heat row from any source (cooling is its own category, methodology §2). kind=unsplit "
+    "(source=shelly): a metered minute in a cooling program without flow x dT (a Viessmann outage), whose split "
+    "into cooling and heating is unknown: wh, seconds = the Shelly's minute.",
+    {TAG_KIND: ("electric", "heat", "cooling", "unsplit"), TAG_SOURCE: ("shelly", *HEAT_SOURCES)},
 )
 _ENERGY_FIELDS = (
     _f("kwh", "kwatth", "Energy in the interval."),
@@ -609,7 +611,7 @@ _ENERGY_FIELDS = (
 )
 _ENERGY_TAGS = {
     TAG_KIND: ("electric", "heat", "heating_rod", "gas"),
-    TAG_USAGE: ("total", "heating", "dhw", "cooling"),
+    TAG_USAGE: ("total", "heating", "dhw", "cooling", "unsplit"),
     TAG_SOURCE: ("shelly", "device", *HEAT_SOURCES[1:]),
 }
 ENERGY_DAILY = MeasurementSpec(
@@ -622,6 +624,8 @@ ENERGY_DAILY = MeasurementSpec(
     "hybrid's gas per usage heating/dhw/cooling, total = heating + dhw, for electric + cooling; heating_rod). "
     "usage=cooling (a reversible unit): kind=heat is the heat taken out of the rooms (positive), kind=electric "
     "source=shelly the meter's energy while cooling, which electric/total/shelly includes; hours = cooling hours. "
+    "usage=unsplit (electric, shelly): the meter's energy in minutes a cooling program ran without flow x dT data "
+    "(energy_minute kind=unsplit), part of electric/total/shelly; the JAZ skips a day with such energy. "
     "Heating figures use electric total - cooling.",
     _ENERGY_TAGS,
 )
@@ -701,8 +705,8 @@ JAZ = MeasurementSpec(
     ),
     "Annual performance factor over complete local days (finished, both energies covering >= "
     "HPM_COP_MIN_COVERAGE of the day) that have both heat (source device or dt_flow, never the estimate) and "
-    "Shelly electricity (minus the day's cooling electricity), stamped at today's local midnight; status=full "
-    "above 330 days of covered time, else "
+    "Shelly electricity (minus the day's cooling electricity; a day with energy_daily usage=unsplit electricity "
+    "is not counted), stamped at today's local midnight; status=full above 330 days of covered time, else "
     "provisional.",
     {TAG_PERIOD: ("ytd", "rolling365", "season"), TAG_STATUS: ("full", "provisional")},
 )

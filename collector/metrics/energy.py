@@ -99,10 +99,15 @@ def energy_minute(points: Sequence[Point], now: int, params: Params) -> list[Poi
         )
         for t, (wh, seconds, resets, clamped, glitches) in electric_minutes(points, start, stop, params).items()
     ]
-    heat, cooling = heat_minutes(points, start, stop, now, params)
+    heat, cooling, unsplit = heat_minutes(points, start, stop, now, params)
     metered = {p.time_ns: dict(p.fields) for p in electric}
+    unsplit_fields = {t: {"wh": m["wh"], "seconds": m["seconds"]} for t, m in metered.items() if t in unsplit}
     return (
         electric
+        + [
+            derived("energy_minute", {"kind": "unsplit", "source": "shelly"}, fields, t)
+            for t, fields in unsplit_fields.items()
+        ]
         + [
             derived("energy_minute", {"kind": "heat", "source": source}, {"wh": wh, "seconds": seconds}, t)
             for source, rows in heat.items()
@@ -201,8 +206,14 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
     start, stop = energy_window(now, params)
     days = _day_windows(start, stop, params)
     out: list[Point] = []
-    minute_series = (("electric", "shelly"), ("heat", "dt_flow"), ("heat", "estimate"))
-    for kind, source in minute_series:
+    # (kind, source) of the minutes -> (kind, usage) of the day
+    minute_series = {
+        ("electric", "shelly"): ("electric", "total"),
+        ("unsplit", "shelly"): ("electric", "unsplit"),
+        ("heat", "dt_flow"): ("heat", "total"),
+        ("heat", "estimate"): ("heat", "total"),
+    }
+    for (kind, source), (day_kind, usage) in minute_series.items():
         rows = minute_energies(points, kind, source)
         if (kind, source) == ("heat", "dt_flow"):  # a cooling minute has no heat by rule, but flow x dT covers it
             rows |= {t: (0.0, seconds) for t, (_, seconds) in minute_energies(points, "cooling", source).items()}
@@ -210,7 +221,7 @@ def energy_daily(points: Sequence[Point], now: int, params: Params) -> list[Poin
             inside = [value for t, value in rows.items() if day[0] <= t < day[1]]
             if inside:
                 wh = sum(w for w, _ in inside)
-                tags = {"kind": kind, "usage": "total", "source": source}
+                tags = {"kind": day_kind, "usage": usage, "source": source}
                 out.append(_energy_point("energy_daily", tags, wh / 1000.0, sum(s for _, s in inside), day))
     out += cooling_daily(points, days)
     for day in days:

@@ -57,18 +57,19 @@ def rated_kw(points: Sequence[Point], now: int) -> float | None:
 
 
 def held_minutes(states: Sequence[Sample], start: int, stop: int) -> set[int]:
-    """Minutes (start of minute) in [start, stop) with a state > 0: the highest state seen in the minute, else the
-    last one before it (held: Viessmann values are written only when they change)."""
+    """Minutes (start of minute) in [start, stop) with a state > 0: the highest state seen in the minute (it was on
+    at some moment of it), else the last one before it (held: a state holds until the next sample says otherwise;
+    after a minute with a change that is its last sample, not its highest)."""
     before = in_range(states, start - STATE_LOOKBACK_NS, start)
-    per_minute: dict[int, float] = {}
+    per_minute: dict[int, tuple[float, float]] = {}  # minute -> (highest, last)
     for t, value in in_range(states, start, stop):
-        minute = minute_of(t)
-        per_minute[minute] = max(per_minute.get(minute, value), value)
+        highest, _ = per_minute.get(minute_of(t), (value, value))
+        per_minute[minute_of(t)] = (max(highest, value), value)
     state = before[-1][1] if before else 0.0
     on = set()
     for minute in range(start, stop, MINUTE_NS):
-        state = per_minute.get(minute, state)
-        if state > 0:
+        highest, state = per_minute.get(minute, (state, state))
+        if highest > 0:
             on.add(minute)
     return on
 
@@ -89,10 +90,11 @@ Minutes = dict[int, tuple[float, float]]  # minute start -> (Wh, seconds)
 
 def heat_minutes(
     points: Sequence[Point], start: int, stop: int, now: int, params: Params
-) -> tuple[dict[str, Minutes], Minutes]:
+) -> tuple[dict[str, Minutes], Minutes, set[int]]:
     """Per source: minute start -> (Wh, seconds) for every minute a held value covers: each minute's mean power
-    holds until the next minute with a value if that comes within the gap rule; and the cooling minutes apart
-    (heat taken out of the circuit, positive Wh), which no source's heat includes."""
+    holds until the next minute with a value if that comes within the gap rule; the cooling minutes apart
+    (heat taken out of the circuit, positive Wh), which no source's heat includes; and the minutes of a cooling
+    program without flow x dT, whose electricity cannot be split into cooling and heating."""
     inputs = minute_inputs(points, start - params.max_gap_s * NS, stop)
     rated = rated_kw(points, now)
     firing = held_minutes(samples(points, "hp_burner", "active"), start, stop)
@@ -108,4 +110,6 @@ def heat_minutes(
     program = held_minutes(cooling_program(points), start, stop)
     cooling = {t: (-wh, s) for t, (wh, s) in held["dt_flow"].items() if t in program and wh < 0}
     heat = {source: {t: value for t, value in minutes.items() if t not in cooling} for source, minutes in held.items()}
-    return {source: minutes for source, minutes in heat.items() if minutes}, cooling
+    # not in the window's last gap-rule span, which a poll may still cover (a written point is never taken back)
+    unsplit = {t for t in program - held["dt_flow"].keys() if t < stop - params.max_gap_s * NS}
+    return {source: minutes for source, minutes in heat.items() if minutes}, cooling, unsplit

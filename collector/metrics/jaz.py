@@ -21,13 +21,15 @@ def day_count(start: int, stop: int) -> int:
 
 def _paired(points: Sequence[Point], source: str, params: Params) -> dict[int, tuple[float, float, float]]:
     """Day -> (heat kWh, Shelly electric kWh outside cooling, seconds both cover) for the days both cover >= the
-    minimum coverage (a day the meter half missed would pair a whole day's heat with half its electricity)."""
+    minimum coverage (a day the meter half missed would pair a whole day's heat with half its electricity) and have
+    no electricity of unknown split (it would pass for heating's)."""
 
     def daily(field: str, kind: str, source: str, usage: str = "total") -> dict[int, float]:
         return dict(samples(points, "energy_daily", field, kind=kind, usage=usage, source=source))
 
     heat, electric = daily("kwh", "heat", source), daily("kwh", "electric", "shelly")
     cooling = daily("kwh", "electric", "shelly", "cooling")
+    unsplit = daily("kwh", "electric", "shelly", "unsplit")  # a cooling program without flow x dT: unknown split
     heat_cov, electric_cov = daily("coverage", "heat", source), daily("coverage", "electric", "shelly")
     heat_h, electric_h = daily("hours", "heat", source), daily("hours", "electric", "shelly")
     return {
@@ -35,6 +37,7 @@ def _paired(points: Sequence[Point], source: str, params: Params) -> dict[int, t
         for t in sorted(heat.keys() & electric.keys() & heat_cov.keys() & electric_cov.keys())
         if t in heat_h and t in electric_h
         if heat_cov[t] >= params.min_coverage_pct and electric_cov[t] >= params.min_coverage_pct
+        if unsplit.get(t, 0.0) <= 0.0
     }
 
 

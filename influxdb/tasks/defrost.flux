@@ -62,6 +62,11 @@ cooling =
                 |> last()
                 |> map(fn: (r) => ({_time: start, _field: "cooling", _value: r._value})),
             programCooling(start: start, stop: stop) |> perMinute(name: "cooling", fn: max),
+            // what holds after a minute is its last program (1 ns later: carried forward, matching no minute row)
+            programCooling(start: start, stop: stop)
+                |> sort(columns: ["_time"])
+                |> perMinute(name: "cooling", fn: last)
+                |> map(fn: (r) => ({_time: date.add(d: 1ns, to: r._time), _field: r._field, _value: r._value})),
         ],
     )
 polled =

@@ -7,6 +7,8 @@
 // - cooling (energy_minute kind=cooling): heat/cooling/dt_flow = heat taken out of the rooms, electric/cooling/shelly
 //   = the Shelly's energy in those minutes (part of electric/total/shelly, which stays the meter's day); their hours
 //   are the hours of cooling.
+// - electric/unsplit/shelly (energy_minute kind=unsplit): the meter's energy in minutes a cooling program ran
+//   without flow x dT data, which tell cooling from heating; part of electric/total/shelly.
 // coverage = covered seconds / elapsed seconds of the day, %; hours = covered hours.
 import "date"
 import "math"
@@ -33,19 +35,20 @@ minutes =
             fn: (r) =>
                 ({
                     _time: r._time,
-                    kind: if r.kind == "cooling" then "heat" else r.kind,
+                    kind: if r.kind == "cooling" then "heat" else if r.kind == "unsplit" then "electric" else r.kind,
+                    usage: if r.kind == "unsplit" then "unsplit" else "total",
                     source: r.source,
                     wh: if r.kind == "cooling" then 0.0 else r.wh,
                     covered: r.seconds,
                 }),
         )
-        |> group(columns: ["kind", "source"])
+        |> group(columns: ["kind", "usage", "source"])
         |> window(every: 1d, createEmpty: false)
         |> reduce(
             identity: {wh: 0.0, covered: 0.0},
             fn: (r, accumulator) => ({wh: accumulator.wh + r.wh, covered: accumulator.covered + r.covered}),
         )
-        |> map(fn: (r) => ({r with kwh: r.wh / 1000.0, usage: "total"}))
+        |> map(fn: (r) => ({r with kwh: r.wh / 1000.0}))
 coolingDays =
     from(bucket: "${BUCKET_ROLLUP}")
         |> range(start: start, stop: stop)

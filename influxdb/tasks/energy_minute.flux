@@ -14,6 +14,10 @@
 //   source=dt_flow: wh = the heat taken out of the circuit (positive), electric_wh/electric_seconds = the Shelly's
 //   minute. Such a minute books no heat from any source: its negative flow x dT is not negative heat (and no
 //   defrost), its electricity not heating electricity.
+// - unsplit (source shelly): a metered minute while a circuit runs a cooling program but flow x dT has no value
+//   (a Viessmann outage beyond the gap rule): cooling or a hot-water charge, nobody can tell. wh, seconds = the
+//   Shelly's minute; the JAZ does not count a day with such electricity (it would pass for heating's). Not booked
+//   in the window's last ${MAX_GAP_S} s, which a poll may still cover (to() cannot take a point back).
 // Rewrites local yesterday and today up to the last complete minute (late and backfilled data included).
 // Sub-day windows use UTC: Flux's zone-aware windows merge the repeated hour of the autumn DST change.
 import "array"
@@ -216,8 +220,10 @@ grid =
         |> map(fn: (r) => ({_time: r._time, _field: "tick", _value: 0.0}))
 seconds = (t) => float(v: int(v: t) / 1000000000)
 // A device state written when it changes (Viessmann), as rows of field ``field`` to hold until the next one: the
-// last value before the window at its start, then each minute's highest; the 1970 row keeps the column there
-// when the device has no such state. states(start, stop): the state's samples as {_time, _value}.
+// last value before the window at its start, then each minute's highest (it was on at some moment of the minute)
+// and, 1 ns later, the minute's last (what holds after it); the 1970 row keeps the column there when the device has
+// no such state. states(start, stop): the state's samples as {_time, _value}. Rows between minutes match no
+// minute row of the consumers' pivots: they only carry the held value forward.
 heldState = (field, states) =>
     union(
         tables: [
@@ -231,6 +237,11 @@ heldState = (field, states) =>
                 |> group()
                 |> aggregateWindow(every: 1m, fn: max, timeSrc: "_start", createEmpty: false, location: timezone.utc)
                 |> map(fn: (r) => ({_time: r._time, _field: field, _value: r._value})),
+            states(start: start, stop: stop)
+                |> group()
+                |> sort(columns: ["_time"])
+                |> aggregateWindow(every: 1m, fn: last, timeSrc: "_start", createEmpty: false, location: timezone.utc)
+                |> map(fn: (r) => ({_time: date.add(d: 1ns, to: r._time), _field: field, _value: r._value})),
         ],
     )
 never = array.from(rows: [{_time: 1970-01-01T00:00:00Z, _field: "paused", _value: 0.0}])
@@ -362,8 +373,34 @@ cooling =
                 }),
         )
 
+// Metered minutes in a cooling program without flow x dT: their split into cooling and heating is unknown.
+unsplit =
+    union(
+        tables: [
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_wh", _value: r.wh})),
+            electric |> map(fn: (r) => ({_time: r._time, _field: "electric_seconds", _value: r.seconds})),
+            dtFlow |> map(fn: (r) => ({_time: r._time, _field: "seen", _value: 1.0})),
+            coolingProgram,
+        ],
+    )
+        |> group()
+        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+        |> sort(columns: ["_time"])
+        |> fill(column: "cooling", usePrevious: true)
+        // not in the last ${MAX_GAP_S} s: a poll may still come and cover them (a later run books them then)
+        |> filter(
+            fn: (r) =>
+                exists r.electric_wh and r.cooling > 0.0 and not exists r.seen and int(v: r._time) < int(v: stop)
+                    -
+                    ${MAX_GAP_S} * 1000000000,
+        )
+        |> map(
+            fn: (r) => ({_time: r._time, kind: "unsplit", source: "shelly", wh: r.electric_wh, seconds: r.electric_seconds}),
+        )
+
 union(
     tables: [
+        unsplit,
         heatMinutes(source: "device", complete: (r) => exists r.heat_production, power: (r) => r.heat_production)
             |> outsideCooling(source: "device"),
         dtFlow |> outsideCooling(source: "dt_flow"),

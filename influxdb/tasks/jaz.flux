@@ -2,8 +2,9 @@
 // dt_flow, never the estimate, never mixed): sum(heat) / sum(Shelly electricity outside cooling: the day's total
 // minus its usage=cooling electricity, methodology §2) over the finished days both of
 // which cover >= ${MIN_COVERAGE} % of the day (a day the meter half missed would pair a whole day's heat with half
-// its electricity). Periods: ytd (since 1 January), rolling365 (the last 365 days), season (since the 1st of the
-// heating season's first month). Stamped at today's local midnight. coverage = time both energies covered on the
+// its electricity), and without electricity of unknown split (usage=unsplit: a cooling program ran while flow x dT
+// had no data, so cooling's electricity would pass for heating's). Periods: ytd (since 1 January), rolling365 (the
+// last 365 days), season (since the 1st of the heating season's first month). Stamped at today's local midnight. coverage = time both energies covered on the
 // counted days / time of the period so far, %; status = full with more than ${FULL_YEAR_DAYS} days of covered
 // time, else provisional.
 // Forecast (jaz_forecast, estimate=true): the year so far plus last year's days from today to 31 December when
@@ -36,7 +37,9 @@ daily =
                     and
                     (r.usage == "total" and (r.kind == "heat" and (r.source == "device" or r.source == "dt_flow"))
                         or
-                        r.kind == "electric" and r.source == "shelly" and (r.usage == "total" or r.usage == "cooling")),
+                        r.kind == "electric" and r.source == "shelly" and (r.usage == "total" or r.usage == "cooling" or r.usage
+                            ==
+                            "unsplit")),
         )
 // One row per complete day and heat source with both energies: heat, electric (kWh), covered (seconds both cover).
 paired = (source) =>
@@ -47,7 +50,7 @@ paired = (source) =>
                 ({
                     _time: r._time,
                     _value: r._value,
-                    name: (if r.usage == "cooling" then "cooling_" else r.kind + "_") + r._field,
+                    name: (if r.usage == "cooling" or r.usage == "unsplit" then r.usage else r.kind) + "_" + r._field,
                     source: source,
                 }),
         )
@@ -59,7 +62,7 @@ paired = (source) =>
                     and
                     exists r.heat_hours and exists r.electric_hours and r.heat_coverage >= ${MIN_COVERAGE}
                     and
-                    r.electric_coverage >= ${MIN_COVERAGE},
+                    r.electric_coverage >= ${MIN_COVERAGE} and (not exists r.unsplit_kwh or r.unsplit_kwh <= 0.0),
         )
         |> map(
             fn: (r) =>

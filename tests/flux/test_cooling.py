@@ -95,3 +95,42 @@ def test_cooling_minutes_are_cooling_not_negative_heat(influx: InfluxEnv, tmp_pa
     day = at(TZ, 2025, 7, 15, 0)
     assert defrost[("defrost_daily", (("boundary", "H2"),), "count", day)] == 1
     assert defrost[("defrost_daily", (("boundary", "H2"),), "minutes", day)] == 15
+
+
+def test_a_cooling_program_without_flow_data_leaves_the_split_unknown(influx: InfluxEnv, tmp_path: Path) -> None:
+    """15 July, a cooling program since 09:00, the Shelly at 1800 W 10:00-11:00. Flow x dT every 60 s from 10:00
+    to 10:29 (cooling), then the Viessmann cloud is down until 11:00 (longer than the 15-min gap rule): the
+    metered minutes from the last poll's (10:29, which holds no further) to 10:59 are unsplit, cooling or a
+    hot-water charge. The day's JAZ (found in the truth suite at -29 % before) leaves that day out."""
+    ten = at(TZ, 2025, 7, 15, 10)
+    raw = [point("shelly_energy", SHELLY, {"imported": 1000.0 + 5 * i}, (ten + i * 10 * NS) / NS) for i in range(361)]
+    raw += [point("shelly_power", SHELLY, {"power": 1800.0}, (ten + i * 10 * NS) / NS) for i in range(361)]
+    for i in [*range(30), 60]:
+        t = (ten + i * MINUTE) / NS
+        raw += [
+            point("hp_temperature", {**VIESSMANN, "sensor": "supply"}, {"value": 18.0}, t),
+            point("hp_temperature", {**VIESSMANN, "sensor": "return"}, {"value": 20.0}, t),
+            point("hp_hydraulics", VIESSMANN, {"volumetric_flow": 1000.0}, t),
+            point("hp_circuit", CIRCUIT, {"program": "normalCooling"}, t),
+        ]
+    bench = TaskBench.create(influx, tmp_path, cop_min_coverage=0.01)
+    bench.write(raw)
+    state: State = {}
+    run_all(bench, raw, at(TZ, 2025, 7, 16, 0, 20), state)
+    server = assert_server_matches(bench, state)  # the Flux tasks and collector/metrics agree
+
+    wh = {
+        t: v
+        for (m, tags, f, t), v in server.items()
+        if m == "energy_minute" and ("kind", "unsplit") in tags and f == "wh"
+    }
+    assert wh == pytest.approx({ten + m * MINUTE: 30.0 for m in range(29, 60)})
+    daily = {
+        tags: v
+        for (m, tags, f, _), v in server.items()
+        if m == "energy_daily" and f == "kwh" and ("kind", "electric") in tags
+    }
+    assert daily[(("kind", "electric"), ("source", "shelly"), ("usage", "unsplit"))] == pytest.approx(31 * 30.0 / 1000)
+    assert daily[(("kind", "electric"), ("source", "shelly"), ("usage", "cooling"))] == pytest.approx(29 * 30.0 / 1000)
+    # every other figure is there; the JAZ has no complete day to count
+    assert not [key for key in server if key[0] == "jaz"]

@@ -17,6 +17,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from collector.points import Point, point
+from collector.sim.house import WATER_WH_PER_LITRE_K
 from collector.sim.installation import Installation
 
 SHELLY_S = 10
@@ -24,6 +25,7 @@ VIESSMANN_S = 120
 MINUTE = 60
 SHELLY = "shellypro3em-sim"
 VIESSMANN = "7736172101234567"
+DT_RESOLUTION_K = 0.1  # supply and return as the API gives them, 0.1 K each
 COUNTER_START_WH = 5_432_109.87  # the meter's reading when the recording starts
 
 
@@ -38,6 +40,16 @@ class Faults:
     step_backs: tuple[tuple[float, float], ...] = ()  # (at, Wh): that one sample shows this much less
     replaced: tuple[float, str, float] | None = None  # (at, new device id, its reading Wh): a new meter
     duplicate_records: bool = False  # the 1-minute records written twice, over ranges wider than the gaps
+    viessmann_gaps: tuple[tuple[float, float], ...] = ()  # the Viessmann cloud down: no poll, the Shelly goes on
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which installation: the heating-only one, a reversible unit (cooling to this room set point on warm days)
+    or a hybrid (its gas burner heats the rooms below this outside temperature)."""
+
+    cooling_setpoint_c: float | None = None
+    burner_below_c: float | None = None
 
 
 @dataclass
@@ -47,6 +59,14 @@ class Truth:
     tz: ZoneInfo
     meter: dict[int, float] = field(default_factory=lambda: defaultdict(float))
     heat: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    cooling: dict[int, float] = field(default_factory=lambda: defaultdict(float))  # heat taken out (positive)
+    meter_cooling: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    burner: dict[int, float] = field(default_factory=lambda: defaultdict(float))  # a hybrid's gas burner heat
+    usage: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # what the steps did ("burner")
+    defrosts: dict[date, int] = field(default_factory=lambda: defaultdict(int))  # defrost cycles begun per day
+    cooling_program: set[int] = field(default_factory=set)  # minutes the circuit ran its cooling program
+    # the most the 0.1 K resolution of the two temperatures (dT off by up to 0.1 K) can move cooling's flow x dT
+    cooling_resolution: dict[int, float] = field(default_factory=lambda: defaultdict(float))
 
     def _day(self, minute: int) -> date:
         return datetime.fromtimestamp(minute, self.tz).date()
@@ -72,9 +92,13 @@ def _in(t: float, ranges: tuple[tuple[float, float], ...]) -> bool:
     return any(a <= t < b for a, b in ranges)
 
 
-def record(start: float, stop: float, tz: ZoneInfo, faults: Faults = Faults()) -> Recording:
+def record(
+    start: float, stop: float, tz: ZoneInfo, faults: Faults = Faults(), variant: Variant = Variant()
+) -> Recording:
     """Step the model from ``start`` to ``stop`` (unix s, multiples of 10 s) and return what the database gets."""
-    model = Installation(start, tz)
+    model = Installation(
+        start, tz, cooling_setpoint_c=variant.cooling_setpoint_c, burner_below_c=variant.burner_below_c
+    )
     truth = Truth(tz)
     points: list[Point] = []
     device, offset = SHELLY, COUNTER_START_WH  # the reading = offset + energy of the completed minutes
@@ -84,6 +108,7 @@ def record(start: float, stop: float, tz: ZoneInfo, faults: Faults = Faults()) -
     gaps = faults.shelly_gaps + faults.collector_gaps
     sampled: list[float] = []
     last_sample = start
+    defrosts = model.heatpump.defrosts
     for t, step in model.advance(stop):
         if t % MINUTE == 0 and t > start:
             completed += minute_wh
@@ -103,33 +128,60 @@ def record(start: float, stop: float, tz: ZoneInfo, faults: Faults = Faults()) -
             points.append(point("shelly_power", tags, {"power": round(step.meter_w, 1)}, t))
             sampled.append(t)
             last_sample = t
-        if t % VIESSMANN_S == 0 and not _in(t, faults.collector_gaps):
+        if t % VIESSMANN_S == 0 and not _in(t, faults.collector_gaps + faults.viessmann_gaps):
             points.extend(_viessmann(model, step, t))
         wh = step.meter_w * model.step_s / 3600.0
         minute_wh += wh
         minute = int(t - t % MINUTE)
         truth.meter[minute] += wh
-        truth.heat[minute] += step.heat_w * model.step_s / 3600.0
+        truth.usage[minute].add(step.usage)
+        if model.cooling_season:
+            truth.cooling_program.add(minute)
+        if step.burner_w > 0:
+            truth.usage[minute].add("burner")
+            truth.burner[minute] += step.burner_w * model.step_s / 3600.0
+        heat = step.heat_w * model.step_s / 3600.0
+        if step.usage == "cooling":
+            truth.cooling[minute] -= heat
+            truth.meter_cooling[minute] += wh
+            truth.cooling_resolution[minute] += (
+                step.flow_lph * DT_RESOLUTION_K * WATER_WH_PER_LITRE_K * model.step_s / 3600
+            )
+        else:
+            truth.heat[minute] += heat
+        truth.defrosts[model.local_day(t)] += model.heatpump.defrosts - defrosts
+        defrosts = model.heatpump.defrosts
     points.extend(_minute_records(sampled, truth, faults))
     return Recording(points, truth, last_sample)
 
 
 def _viessmann(model: Installation, step: object, t: float) -> list[Point]:
+    """One poll as the collector writes it: the day counters, temperatures and flow; a reversible unit's active
+    program and cooling counters, a hybrid's burner state."""
     day = model.days.get(model.local_day(t))
     out = []
     if day is not None:
-        for kind, usage, wh in (
+        counters = [
             ("heat", "heating", day.heat_heating),
             ("heat", "dhw", day.heat_dhw),
             ("electric", "heating", day.device_heating),
             ("electric", "dhw", day.device_dhw),
-        ):
+        ]
+        if model.cooling_setpoint_c is not None:
+            counters += [("heat", "cooling", day.cooling), ("electric", "cooling", day.device_cooling)]
+        for kind, usage, wh in counters:
             tags = {"device": VIESSMANN, "kind": kind, "usage": usage}
             out.append(point("hp_energy_summary", tags, {"current_day": round(wh / 1000.0, 1)}, t))
     for sensor, value in (("supply", step.supply_c), ("return", step.return_c)):  # type: ignore[attr-defined]
         out.append(point("hp_temperature", {"device": VIESSMANN, "sensor": sensor}, {"value": round(value, 1)}, t))
     flow = round(step.flow_lph, 1)  # type: ignore[attr-defined]
     out.append(point("hp_hydraulics", {"device": VIESSMANN}, {"volumetric_flow": flow}, t))
+    if model.cooling_setpoint_c is not None:
+        program = "normalCooling" if model.cooling_season else "normalHeating"
+        out.append(point("hp_circuit", {"device": VIESSMANN, "circuit": "0"}, {"program": program}, t))
+    if model.burner is not None:
+        firing = int(model.burner.firing)
+        out.append(point("hp_burner", {"device": VIESSMANN, "burner": "0"}, {"active": firing}, t))
     return out
 
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from collector.points import Point
 from tests.flux.harness import TaskBench
-from tests.truth.recording import Recording
+from tests.truth.recording import Recording, record
+from tests.truth.scenarios import Scenario
 
 NS = 1_000_000_000
 STAGES = (("hpm-energy-minute",), ("hpm-energy-daily", "hpm-cop"), ("hpm-energy-monthly", "hpm-jaz"))
@@ -34,18 +35,60 @@ def write_until(bench: TaskBench, points: list[Point], start: float, stop: float
     bench.write([p for p in points if start * NS <= p.time_ns < stop * NS])
 
 
+def run_scenario(
+    bench: TaskBench, scenario: Scenario, tz: ZoneInfo, also: tuple[str, ...] = ()
+) -> tuple[Recording, Figures, list[date]]:
+    """Record the scenario's installation from local midnight of its first day, write it as the collector would
+    (withheld while InfluxDB is down, then delivered by the outbox), run the tasks nightly (and the tasks ``also``
+    after them) and read the figures of its complete days."""
+    start = local_midnight(scenario.first, tz)
+    runs = nightly(scenario.first, scenario.last, tz)
+    recording = record(start, runs[-1] + 600, tz, scenario.faults, scenario.variant)
+    points = recording.points * (2 if scenario.duplicate_points else 1)
+    if scenario.influx_down is not None:  # the outbox holds the points and delivers them when InfluxDB is back
+        down, back = scenario.influx_down
+        write_until(bench, points, start, down)
+        run_tasks(bench, back)
+        write_until(bench, points, down, runs[-1] + 600)
+    else:
+        bench.write(points)
+    for at in runs:
+        run_tasks(bench, at)
+        if also:
+            bench.run(also, int(at) * NS)
+    days = sorted({d for d in recording.truth.daily(recording.truth.meter) if scenario.first <= d <= scenario.last})
+    return recording, read_figures(bench, tz), days
+
+
 @dataclass
 class Figures:
     """What the rollup bucket holds: per local day and month (date of the first day), and the JAZ of the last run."""
 
     daily_kwh: dict[date, float] = field(default_factory=dict)  # electric, Shelly
     daily_heat_kwh: dict[date, float] = field(default_factory=dict)  # heat, device day counters
+    daily_heat_dt_flow_kwh: dict[date, float] = field(default_factory=dict)  # heat, flow x dT
     monthly_kwh: dict[date, float] = field(default_factory=dict)
     cop_dt_flow: dict[date, float] = field(default_factory=dict)  # cop_daily combined, flow x dT heat
     jaz: dict[date, tuple[float, float, float]] = field(default_factory=dict)  # today -> jaz, heat, electric
+    # a reversible unit's cooling: heat taken out (flow x dT), the Shelly's electricity while cooling
+    daily_cooling_kwh: dict[date, float] = field(default_factory=dict)
+    daily_cooling_electric_kwh: dict[date, float] = field(default_factory=dict)
+    daily_unsplit_kwh: dict[date, float] = field(default_factory=dict)  # electricity the split cannot place
+    defrosts: dict[date, float] = field(default_factory=dict)  # defrost_daily count (hpm-defrost)
     resets: float = 0.0
     clamped: float = 0.0
     glitches: float = 0.0
+
+
+# energy_daily kwh rows (usage, kind, source) -> the Figures field that holds them per day
+DAILY = {
+    ("total", "electric", "shelly"): "daily_kwh",
+    ("total", "heat", "device"): "daily_heat_kwh",
+    ("total", "heat", "dt_flow"): "daily_heat_dt_flow_kwh",
+    ("cooling", "electric", "shelly"): "daily_cooling_electric_kwh",
+    ("cooling", "heat", "dt_flow"): "daily_cooling_kwh",
+    ("unsplit", "electric", "shelly"): "daily_unsplit_kwh",
+}
 
 
 def read_figures(bench: TaskBench, tz: ZoneInfo) -> Figures:
@@ -56,17 +99,15 @@ def read_figures(bench: TaskBench, tz: ZoneInfo) -> Figures:
         org=bench.settings.influx_org,
     )
     jaz: dict[date, dict[str, float]] = {}
-    for record in (record for table in rows for record in table.records):
-        row = record.values
+    for row in (item.values for table in rows for item in table.records):
         day = row["_time"].astimezone(tz).date()
         m, f, v = row["_measurement"], row["_field"], row["_value"]
         if m == "energy_minute" and f in ("resets", "clamped", "glitches"):
             setattr(found, f, getattr(found, f) + v)
-        elif m == "energy_daily" and f == "kwh" and row.get("usage") == "total":
-            if row["kind"] == "electric" and row["source"] == "shelly":
-                found.daily_kwh[day] = v
-            elif row["kind"] == "heat" and row["source"] == "device":
-                found.daily_heat_kwh[day] = v
+        elif m == "defrost_daily" and f == "count":
+            found.defrosts[day] = v
+        elif m == "energy_daily" and f == "kwh" and (name := DAILY.get((row["usage"], row["kind"], row["source"]))):
+            getattr(found, name)[day] = v
         elif m == "energy_monthly" and f == "kwh" and row["kind"] == "electric" and row["source"] == "shelly":
             found.monthly_kwh[day] = v
         elif m == "cop_daily" and f == "cop" and row["category"] == "combined" and row["source"] == "dt_flow":

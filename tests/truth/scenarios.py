@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.truth.recording import Faults
+from tests.truth.recording import Faults, Variant
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -20,6 +20,7 @@ class Scenario:
     influx_down: tuple[float, float] | None = None  # writes withheld in [a, b), a task run at b, then written
     duplicate_points: bool = False  # every point written twice
     counted: tuple[int, int, int] = (0, 0, 0)  # resets, clamped, glitches the tasks must count
+    variant: Variant = field(default_factory=Variant)  # the heating-only installation unless given
 
 
 def at(day: date, hour: int, minute: int = 0, second: int = 0, fold: int = 0) -> float:

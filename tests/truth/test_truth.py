@@ -17,8 +17,7 @@ import pytest
 
 from tests.conftest import InfluxEnv
 from tests.flux.harness import TaskBench
-from tests.truth.recording import record
-from tests.truth.runner import compare, local_midnight, nightly, read_figures, run_tasks, write_until
+from tests.truth.runner import compare, run_scenario
 from tests.truth.scenarios import TZ, Scenario, scenarios
 
 TOLERANCE = 0.005
@@ -27,23 +26,7 @@ DT_FLOW_TOLERANCE = 0.05
 
 @pytest.mark.parametrize("scenario", scenarios(), ids=lambda s: s.name)
 def test_figures_match_the_truth(scenario: Scenario, influx: InfluxEnv, tmp_path: Path) -> None:
-    start = local_midnight(scenario.first, TZ)
-    runs = nightly(scenario.first, scenario.last, TZ)
-    recording = record(start, runs[-1] + 600, TZ, scenario.faults)
-    points = recording.points * (2 if scenario.duplicate_points else 1)
-    bench = TaskBench.create(influx, tmp_path)
-    if scenario.influx_down is not None:  # the outbox holds the points and delivers them when InfluxDB is back
-        down, back = scenario.influx_down
-        write_until(bench, points, start, down)
-        run_tasks(bench, back)
-        write_until(bench, points, down, runs[-1] + 600)
-    else:
-        bench.write(points)
-    for at in runs:
-        run_tasks(bench, at)
-
-    days = sorted({d for d in recording.truth.daily(recording.truth.meter) if scenario.first <= d <= scenario.last})
-    figures = read_figures(bench, TZ)
+    recording, figures, days = run_scenario(TaskBench.create(influx, tmp_path), scenario, TZ)
     errors = compare(figures, recording, days, TZ)
     assert errors.phantom_kwh == 0.0, errors
     assert errors.worst() <= TOLERANCE, errors
