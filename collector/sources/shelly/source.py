@@ -144,7 +144,7 @@ class ShellySource:
         return device
 
     def _events(self, values: readings.Values, sys: object, now: float) -> list[Point]:
-        """Counter resets, reboots and profile changes compared with the previous sample."""
+        """Counter resets, reboots and profile changes compared with the previous sample; a phase feeding back."""
         assert self._device is not None
         s = self._state
         energy = values[("shelly_energy", "total")]
@@ -152,40 +152,39 @@ class ShellySource:
         uptime = sys.get("uptime") if isinstance(sys, dict) else None
         valid_uptime = isinstance(uptime, int | float) and not isinstance(uptime, bool) and 0 <= uptime < MAX_UPTIME_S
         boot = now - uptime if valid_uptime else None
-        events: list[tuple[str, str]] = []
+        counters = {"before": s.last_imported, "after": imported}
+        events: list[tuple[str, str, dict[str, float | None]]] = []  # kind, message, fields
         if s.profile not in (None, self._device.profile):
-            events.append(("profile_change", f"profile changed from {s.profile} to {self._device.profile}"))
-        export = self._export(values)
+            events.append(("profile_change", f"profile changed from {s.profile} to {self._device.profile}", counters))
         if (
             s.last_imported is not None
             and s.last_exported is not None
             and (imported < s.last_imported - COUNTER_TOLERANCE_WH or exported < s.last_exported - COUNTER_TOLERANCE_WH)
         ):
-            events.append(("counter_reset", f"energy counters dropped from {s.last_imported} to {imported} Wh"))
+            message = f"energy counters dropped from {s.last_imported} to {imported} Wh"
+            events.append(("counter_reset", message, counters))
         else:  # the totals held, but a phase counter may still have fallen (events compare each counter)
             phases = _phase_imports(values)
             dropped = [p for p, v in phases.items() if v < s.last_phases.get(p, v) - COUNTER_TOLERANCE_WH]
             if dropped:
                 what = ", ".join(f"{p} from {s.last_phases[p]} to {phases[p]}" for p in dropped)
-                events.append(("counter_reset", f"phase energy counters dropped: {what} Wh"))
+                events.append(("counter_reset", f"phase energy counters dropped: {what} Wh", counters))
         if boot is not None and s.last_boot is not None and boot > s.last_boot + REBOOT_TOLERANCE_S:
-            events.append(("reboot", f"device rebooted (uptime {uptime:.0f} s)"))
-        for _, message in events + ([export[:2]] if export else []):
+            events.append(("reboot", f"device rebooted (uptime {uptime:.0f} s)", counters))
+        if export := self._export(values):
+            events.append(export)
+        for _, message, _ in events:
             log.warning("shelly: %s: %s", self._device.id, message)
-        fields = {"before": s.last_imported, "after": imported}
         s.device, s.profile = self._device.id, self._device.profile
         s.last_imported, s.last_exported = imported, exported
         s.last_phases = _phase_imports(values)
         s.last_boot = boot if boot is not None else s.last_boot
-        found = [(kind, message, fields) for kind, message in events]
-        if export:
-            found.append(export)
         return [
             point(SHELLY_EVENT.name, {"device": self._device.id, "kind": kind}, {**f, "message": m}, readings.utc(now))
-            for kind, m, f in found
+            for kind, m, f in events
         ]
 
-    def _export(self, values: readings.Values) -> tuple[str, str, dict[str, float]] | None:
+    def _export(self, values: readings.Values) -> tuple[str, str, dict[str, float | None]] | None:
         """The first phase of this run whose export counter grew by ``EXPORT_WARN_WH``: one event per phase."""
         for (measurement, phase), fields in values.items():
             exported = fields.get("exported")
