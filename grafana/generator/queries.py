@@ -282,24 +282,28 @@ def counter_total(s: Sel, label: str) -> str:
     return read_by_span(s, "last") + "data\n  |> difference(nonNegative: true)\n  |> sum()\n" + named(label)
 
 
+_AT_RANGE_STOP = "map(fn: (r) => ({r with _time: v.timeRangeStop}))"
+
+
+def _increase(name: str, aggregate: str) -> str:
+    """``<name>_inc``: the rises of the cumulative counter bound to ``name`` (a fall is a reset, not a negative
+    run), aggregated by ``aggregate``, as float ``_time``/``_value`` rows ready to join."""
+    return (
+        f"{name}_inc = {name}\n  |> difference(nonNegative: true)\n  |> {aggregate}\n"
+        "  |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)}))\n"
+    )
+
+
 def per_start(hours: Sel, starts: Sel, every: str | None, label: str) -> str:
     """Run hours per start per window (None: over the whole range): Δhours / Δstarts of the cumulative counters,
     windows with starts only."""
-    total = "sum()\n  |> map(fn: (r) => ({r with _time: v.timeRangeStop}))"
     windows = f'aggregateWindow(every: {every}, fn: sum, createEmpty: false, timeSrc: "_start")'
-
-    def increase(name: str) -> str:
-        return (
-            f"{name}_inc = {name}\n  |> difference(nonNegative: true)\n"
-            f"  |> {windows if every else total}\n"
-            "  |> map(fn: (r) => ({_time: r._time, _value: float(v: r._value)}))\n"
-        )
-
+    aggregate = windows if every else f"sum()\n  |> {_AT_RANGE_STOP}"
     return (
         read_by_span(hours, "last", "hours")
         + read_by_span(starts, "last", "starts")
-        + increase("hours")
-        + increase("starts")
+        + _increase("hours", aggregate)
+        + _increase("starts", aggregate)
         + 'join(tables: {h: hours_inc, s: starts_inc}, on: ["_time"])\n'
         + "  |> filter(fn: (r) => r._value_s > 0.0)\n"
         + "  |> map(fn: (r) => ({_time: r._time, _value: r._value_h / r._value_s}))\n"
@@ -310,18 +314,12 @@ def per_start(hours: Sel, starts: Sel, every: str | None, label: str) -> str:
 def runtime_share(part: Sel, other: Sel, label: str) -> str:
     """Percent of the run time over the range that ``part`` (burner hours) had against ``other`` (compressor hours):
     Δpart / (Δpart + Δother) of the cumulative counters, summed over burners and compressors."""
-
-    def increase(name: str) -> str:
-        return (
-            f"{name}_inc = {name}\n  |> difference(nonNegative: true)\n  |> group()\n  |> sum()\n"
-            "  |> map(fn: (r) => ({_time: v.timeRangeStop, _value: float(v: r._value)}))\n"
-        )
-
+    aggregate = f"group()\n  |> sum()\n  |> {_AT_RANGE_STOP}"
     return (
         read_by_span(part, "last", "part")
         + read_by_span(other, "last", "other")
-        + increase("part")
-        + increase("other")
+        + _increase("part", aggregate)
+        + _increase("other", aggregate)
         + 'join(tables: {p: part_inc, o: other_inc}, on: ["_time"])\n'
         + "  |> filter(fn: (r) => r._value_p + r._value_o > 0.0)\n"
         + "  |> map(fn: (r) => ({_time: r._time, _value: 100.0 * r._value_p / (r._value_p + r._value_o)}))\n"
