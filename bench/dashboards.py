@@ -1,30 +1,33 @@
 """How fast each dashboard opens: every panel query of every generated dashboard, as Grafana would run it, on a
-year of simulated data, at 24 h, 30 d and 1 y; for the long ranges the same panels once more over the raw bucket.
+year of simulated data, at 24 h, 30 d and 1 y; for the long ranges the queries the span switch sends to rollups
+once more over the raw bucket.
 
 What is loaded (a throwaway influxd; tests/grafana/seed.py's values and tag combinations, temperatures on a second
 circuit only where a device has one, collector_health with the fields each source writes):
 - Every series a dashboard reads (a measurement/field pair named in a panel's filter, or the raw pair of a rollup
   it reads) at the density the collector and the tasks write it:
-  - raw, over the last --dense-days (default 31, what the 24-h and 30-d ranges read): Shelly power and counters
-    every 10 s, Viessmann live values (temperatures, compressor, hydraulics, refrigerant, inverter, rod, burner)
-    at the budget-derived poll period (Settings defaults), collector health every minute, the rest (settings,
-    summaries, messages, events, device minute records after gaps, rejections) every --raw-minutes;
+  - raw, over the last --dense-days (default: the whole --days): Shelly power every 10 s, Viessmann live values
+    (temperatures, compressor, hydraulics, refrigerant, inverter, rod, burner) at the budget-derived poll period
+    (Settings defaults), collector health every minute, the rest (settings, summaries, messages, events, device
+    minute records after gaps, rejections) every --raw-minutes;
   - 1-minute rollups for each minute with raw points over the dense days, hourly rollups every hour over the year;
   - derived: energy_minute's counter-rule counts every minute over the year (the health panel sums them), 30-min
     COP and Carnot windows every 30 min, daily and monthly rows, over the year; the season maps (performance,
     cycling) once per heating season with the bins a season fills.
 - Series no panel reads are not loaded: InfluxDB reads by series, so they do not change what a panel costs.
-- Raw before the dense days: every read series every --raw-minutes. A year of 10-s Shelly data alone is ~110 million
-  values, hours of loading on two cores: so the "raw" column is fair up to the dense days (24 h, 30 d), and at
-  1 y it reads the dense days plus a sparse rest: a lower bound of what a year of raw data costs (marked >=).
+- With --dense-days shorter than --days, raw before the dense days is every read series every --raw-minutes, and
+  the raw figures at ranges beyond the dense days are lower bounds (marked >=). The default year is ~59 million
+  points, loaded in ~7 min on two cores (lines formatted directly, not through a Point each).
 
 Then, per dashboard and range, each Flux target goes through the browser's variable substitution and the Flux
 backend's macros for a ~1000 px panel (tests/grafana/grafana_emulation.py) and is timed end to end (query and
-transfer of the result), sequentially. Panels with a relative time override use it, as Grafana does. "raw" forces
-the span switch (queries.read_by_span) to the raw samples; figures over derived series (COP, JAZ, % of Carnot, the
-season maps) are the same query either way, so the raw column compares only the rollups, not the Flux tasks.
+transfer of the result), sequentially, the median of --repeat runs. Panels with a relative time override use it,
+as Grafana does. For 30 d and 1 y, "switched" queries are those whose text changes when the span switch
+(queries.read_by_span) is forced to raw samples; they are timed again over raw ("raw s") and the dashboard's
+total with them ("all raw s"). The other queries read derived series (COP, JAZ, energies, % of Carnot, the season
+maps), the same query either way: computing those from raw samples is the Flux tasks' work (bench/flux_tasks.py).
 
-    .venv/bin/python bench/dashboards.py [--days 365] [--dense-days 31] [--raw-minutes 60] [--repeat 2] [--keep DIR]
+    .venv/bin/python bench/dashboards.py [--days 365] [--dense-days N] [--raw-minutes 60] [--repeat 5] [--keep DIR]
 
 --keep DIR loads once and lets later runs (e.g. --dashboard hp-health after a change) query the same data; data
 chosen from the dashboards at load time, so a panel that starts reading a new series needs a fresh load.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
+import itertools
 import json
 import os
 import re
@@ -42,7 +46,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +57,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from collector import schema  # noqa: E402
-from collector.points import Point  # noqa: E402
+from collector.points import Point, point, time_ns  # noqa: E402
+from collector.schema import Rollup  # noqa: E402
 from collector.settings import Settings  # noqa: E402
 from grafana.generator import queries  # noqa: E402
 from tests.grafana import seed  # noqa: E402
@@ -128,8 +133,45 @@ def subset(spec: schema.MeasurementSpec, wanted: set[tuple[str, str]]) -> schema
     return dataclasses.replace(spec, fields=fields) if fields else None
 
 
-def grid(end: datetime, step: timedelta, span: timedelta) -> list[datetime]:
-    return seed._every(end, step, span)
+def stamps(end: datetime, step: timedelta, span: timedelta) -> range:
+    """Nanosecond timestamps every ``step`` up to ``end``, ``span`` long, oldest first (the seed's grid, lazily:
+    a year of 10-s steps is 3 million)."""
+    step_ns = round(step.total_seconds()) * 1_000_000_000
+    count = int(span / step)
+    end_ns = time_ns(end)
+    return range(end_ns - count * step_ns, end_ns + 1, step_ns)
+
+
+def formatter(value: object) -> Callable[[object], str]:
+    """How to write a field in line protocol, from the value point() coerced it to (its declared kind)."""
+    if isinstance(value, bool):
+        return lambda v: "true" if v else "false"
+    if isinstance(value, int):
+        return lambda v: f"{int(v)}i"
+    if isinstance(value, float):
+        return lambda v: repr(float(v))
+    return lambda v: '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def series_lines(spec: schema.MeasurementSpec, times: Iterable[int], aggs: tuple[str, ...] = ()) -> Iterator[str]:
+    """The seed's points (tests/grafana/seed.py: every tag combination, its plausible values) as the collector or a
+    task writes them, formatted without a Point per line: one contract-checked point per series gives its
+    tags, fields and their types, then each timestamp only formats values."""
+    times = list(times) if not isinstance(times, range) else times
+    for tags in seed._combinations(spec):
+        for agg in aggs or (None,):
+            fields = [f for f in spec.fields if agg is None or (f.rollup is Rollup.LAST) == (agg == "last")]
+            if not fields or not times:
+                continue
+            all_tags = {**tags, **({schema.TAG_AGG: agg} if agg else {})}
+            first = realistic(point(spec.name, all_tags, {f.name: seed._value(spec, f, tags, 0) for f in fields}, 0))
+            if first is None:
+                continue
+            kept = [(f, formatter(value)) for f in fields for name, value in first.fields if name == f.name]
+            prefix = first.to_line().rsplit(" ", 2)[0]
+            for step, at in enumerate(times):
+                values = ",".join(f"{f.name}={fmt(seed._value(spec, f, tags, step))}" for f, fmt in kept)
+                yield f"{prefix} {values} {at}"
 
 
 def dense_period(spec: schema.MeasurementSpec) -> timedelta | None:
@@ -149,62 +191,59 @@ def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]])
     end = now.replace(second=0, microsecond=0)
     dense = timedelta(days=args.dense_days)
     year = timedelta(days=args.days)
-    sparse = grid(end, timedelta(minutes=args.raw_minutes), year)
+    sparse = stamps(end, timedelta(minutes=args.raw_minutes), year)
     midnight = seed.today()
-    hours = grid(midnight, timedelta(hours=1), year)
-    half_hours = grid(now.replace(minute=0, second=0, microsecond=0), timedelta(minutes=30), year)
-    minutes_year = grid(end, timedelta(minutes=1), year)
-    days_ = grid(midnight, timedelta(days=1), year + timedelta(days=35))
-    months = sorted({d.replace(day=1) for d in days_})
-    before_dense = [t for t in sparse if t < end - dense]
+    hours = stamps(midnight, timedelta(hours=1), year)
+    half_hours = stamps(now.replace(minute=0, second=0, microsecond=0), timedelta(minutes=30), year)
+    minutes_year = stamps(end, timedelta(minutes=1), year)
+    days_ = [
+        datetime.fromtimestamp(ns // 1_000_000_000, UTC)
+        for ns in stamps(midnight, timedelta(days=1), year + timedelta(days=35))
+    ]
+    months = [time_ns(m) for m in sorted({d.replace(day=1) for d in days_})]
+    dense_start = time_ns(end - dense)
+    before_dense = [t for t in sparse if t < dense_start]
 
-    def batches(bucket: str, points: Iterator[Point]) -> Iterator[tuple[str, list[str]]]:
-        batch: list[str] = []
-        for p in points:
-            real = realistic(p)
-            if real is None:
-                continue
-            batch.append(real.to_line())
-            if len(batch) >= BATCH_LINES:
-                yield bucket, batch
-                batch = []
-        if batch:
+    def batches(bucket: str, generated: Iterator[str]) -> Iterator[tuple[str, list[str]]]:
+        while batch := list(itertools.islice(generated, BATCH_LINES)):
             yield bucket, batch
 
     for spec in schema.RAW_MEASUREMENTS:
         read = subset(spec, wanted)
         if read:
             period = dense_period(spec)
-            times = grid(end, period, dense) if period else [t for t in sparse if t >= end - dense]
-            yield from batches(RAW, seed._points(read, before_dense + times))
+            times = stamps(end, period, dense) if period else [t for t in sparse if t >= dense_start]
+            yield from batches(RAW, series_lines(read, itertools.chain(before_dense, times)))
     for spec in schema.ROLLUPS:
         read = subset(spec, wanted)
         if read:
             # a 1-minute rollup row exists for each minute with raw points
             period = dense_period(schema.measurement(spec.name.removesuffix("_1m")))
             every = max(period, timedelta(minutes=1)) if period else timedelta(minutes=args.raw_minutes)
-            times = grid(end, every, dense) if spec.name.endswith("_1m") else hours
-            yield from batches(ROLLUP, seed._points(read, times, schema.AGGS))
+            times = stamps(end, every, dense) if spec.name.endswith("_1m") else hours
+            yield from batches(ROLLUP, series_lines(read, times, schema.AGGS))
     for spec in schema.DERIVED_MEASUREMENTS:
         if spec.name == "energy_minute":
             counts = dataclasses.replace(spec, fields=tuple(f for f in spec.fields if f.name in COUNTER_RULE))
-            yield from batches(ROLLUP, seed._points(counts, minutes_year))
+            yield from batches(ROLLUP, series_lines(counts, minutes_year))
             rest = dataclasses.replace(spec, fields=tuple(f for f in spec.fields if f.name not in COUNTER_RULE))
-            yield from batches(ROLLUP, seed._points(rest, half_hours[-48 * 35 :]))
+            yield from batches(ROLLUP, series_lines(rest, half_hours[-48 * 35 :]))
             continue
         if spec.name in SEASON_MAPS:  # one stamp per heating season, rewritten in place by its task
-            yield from batches(ROLLUP, season_points(spec, [d for d in days_ if (d.month, d.day) == (9, 1)]))
+            seasons = [time_ns(d) for d in days_ if (d.month, d.day) == (9, 1)]
+            yield from batches(ROLLUP, season_lines(spec, seasons))
             continue
-        times = months if spec.name.endswith("_monthly") else half_hours if spec.name.endswith("_30m") else days_
-        yield from batches(ROLLUP, seed._points(spec, times))
+        daily = [time_ns(d) for d in days_]
+        times = months if spec.name.endswith("_monthly") else half_hours if spec.name.endswith("_30m") else daily
+        yield from batches(ROLLUP, series_lines(spec, times))
 
 
-def season_points(spec: schema.MeasurementSpec, stamps: list[datetime]) -> Iterator[Point]:
+def season_lines(spec: schema.MeasurementSpec, stamps_: list[int]) -> Iterator[str]:
     """A season map's rows with the bins a real season fills (the seed's two of each would be too few)."""
     saved = dict(seed.OPEN_TAG_VALUES)
     seed.OPEN_TAG_VALUES.update(SEASON_BINS)
     try:
-        yield from seed._points(spec, stamps)
+        yield from series_lines(spec, stamps_)
     finally:
         seed.OPEN_TAG_VALUES.clear()
         seed.OPEN_TAG_VALUES.update(saved)
@@ -291,13 +330,14 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--dense-days", type=int, default=31, help="days of raw data at the real cadence")
+    parser.add_argument("--dense-days", type=int, help="days of raw data at the real cadence (default: --days)")
     parser.add_argument("--raw-minutes", type=int, default=60, help="cadence of raw series written rarely, minutes")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per query (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per query (median)")
     parser.add_argument("--dashboard", action="append", help="only these dashboard uids (default: all)")
     parser.add_argument("--detail", type=float, default=0.0, help="also list panels slower than this, seconds")
     parser.add_argument("--keep", help="data directory kept after the run and reused by the next (same data)")
     args = parser.parse_args()
+    args.dense_days = min(args.dense_days or args.days, args.days)
 
     with tempfile.TemporaryDirectory(prefix="hpm-bench-dash-") as tmp:
         run(Path(args.keep) if args.keep else Path(tmp), args)
@@ -331,9 +371,12 @@ def run(data: Path, args: argparse.Namespace) -> None:
 
 
 def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: argparse.Namespace) -> None:
+    """Per dashboard and range: every query's median time summed, and the slowest; for the long ranges, the
+    queries the span switch sends to rollups (the others read derived series, the same query either way) once
+    more over raw samples, and the whole dashboard with them."""
     header = (
-        f"{'dashboard':<16} {'range':>5} {'panels':>6} {'total s':>8} {'slowest s':>9}  {'slowest panel':<34}"
-        f" {'raw total s':>11} {'raw/rollup':>10} {'load':>5}"
+        f"{'dashboard':<16} {'range':>5} {'queries':>7} {'total s':>8} {'slowest s':>9}  {'slowest panel':<34}"
+        f" {'switched':>8} {'rollup s':>8} {'raw s':>8} {'raw/rollup':>10} {'all raw s':>9} {'load':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -350,12 +393,20 @@ def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: arg
             title, slowest = max(times, key=lambda item: item[1])
             raw_text = ""
             if name != "24h":
-                raw_total = sum(t for _, t in measure(client, server, panel_queries(dashboard, span, now, True), 1))
-                bound = ">=" if span > timedelta(days=args.dense_days) else ""
-                raw_text = f"{bound:>2}{raw_total:>9.2f} {bound:>2}{raw_total / total:>7.1f}x"
+                over_raw = panel_queries(dashboard, span, now, True)
+                switched = [i for i, (a, b) in enumerate(zip(work, over_raw, strict=True)) if a != b]
+                raw = measure(client, server, [over_raw[i] for i in switched], args.repeat)
+                rollup_s = sum(times[i][1] for i in switched)
+                raw_s = sum(t for _, t in raw)
+                bound = ">=" if span > timedelta(days=args.dense_days) else "  "
+                ratio = f"{bound}{raw_s / rollup_s:>7.1f}x" if rollup_s else f"{'-':>10}"
+                raw_text = (
+                    f"{len(switched):>8} {rollup_s:>8.2f} {bound}{raw_s:>6.2f} {ratio}"
+                    f" {bound}{total - rollup_s + raw_s:>7.2f}"
+                )
             print(
-                f"{path.stem:<16} {name:>5} {len(work):>6} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
-                f" {raw_text:<22} {os.getloadavg()[0]:>5.1f}",
+                f"{path.stem:<16} {name:>5} {len(work):>7} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
+                f" {raw_text:<56} {os.getloadavg()[0]:>5.1f}",
                 flush=True,
             )
             for panel, seconds in sorted(times, key=lambda item: -item[1]) if args.detail else ():

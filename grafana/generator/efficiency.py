@@ -21,6 +21,7 @@ COP_DAY = sel("cop_daily", "cop", category="combined")
 JAZ_ROLLING = sel("jaz", "jaz", period="rolling365")
 DEVICE_SPF = sel("hp_efficiency", "value", kind="spf", usage="total")
 CROSSCHECK = sel("device_crosscheck", "electric_ratio")
+SOURCES = ("device", "dt_flow")
 LABELS = "heat ${__field.labels.source} · ${__field.labels.boundary}"
 
 
@@ -67,10 +68,16 @@ def forecast_figure() -> stat.Panel:
 
 def by_source(s: queries.Sel, label: str) -> list[Shown]:
     """One series per heat source (sources are never mixed within a figure)."""
-    return [
-        panels.rows(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})")
-        for src in ("device", "dt_flow")
-    ]
+    return [panels.rows(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})") for src in SOURCES]
+
+
+def cop_per_window(s: queries.Sel, label: str) -> list[Shown]:
+    """Per heat source, Σheat / Σelectricity of the stored windows within each of Grafana's intervals."""
+    shown = []
+    for src in SOURCES:
+        one, name = sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})"
+        shown.append(panels.of(one, name, queries.ratio_per_window(one, "heat_kwh", "electric_kwh", name)))
+    return shown
 
 
 def monthly_cop() -> Shown:
@@ -154,8 +161,10 @@ def build():  # type: ignore[no-untyped-def]
             (
                 panels.time_series(
                     "COP per 30 min",
-                    [*by_source(COP_30M, "COP"), panels.series(OUTSIDE, "outside")],
-                    "Windows with enough coverage and electricity only; outside temperature on the right axis.",
+                    [*cop_per_window(COP_30M, "COP"), panels.series(OUTSIDE, "outside")],
+                    "30-min windows with enough coverage and electricity only; over longer ranges each point is "
+                    "Σheat / Σelectricity of the windows within Grafana's interval. Outside temperature on the right "
+                    "axis.",
                 ),
                 12,
                 8,

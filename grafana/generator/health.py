@@ -24,15 +24,12 @@ def budget_used() -> Shown:
     """Per window, the most calls in the last 24 h against the window's last budget (the budget changes only with
     the settings); both windowed by storage from raw rows or rollups, whichever suits the range."""
     calls, budget = health("calls_24h", "viessmann"), health("budget_24h", "viessmann")
-    windowed = "  |> aggregateWindow(every: v.windowPeriod, fn: {fn}, createEmpty: false)\n"
     query = (
-        queries.read_by_span(calls, "max", "calls")
-        + queries.read_by_span(budget, "last", "budget")
+        queries.read_by_span(calls, "max", "calls", window="max")
+        + queries.read_by_span(budget, "last", "budget", window="last")
         + "union(tables: [\n"
-        + f"  calls\n{windowed.format(fn='max')}"
-        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
-        + f"  budget\n{windowed.format(fn='last')}"
-        + "  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + "  calls\n  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
+        + "  budget\n  |> map(fn: (r) => ({_time: r._time, _field: r._field, _value: float(v: r._value)})),\n"
         + "])\n"
         + "  |> group()\n"
         + '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
@@ -55,9 +52,7 @@ def rejected_values() -> Shown:
     s = sel("collector_rejected", "count")
     query = (
         # one series per source and reason already: no group() before aggregateWindow, which storage then computes
-        queries.read_by_span(s, "last") + "data\n"
-        "  |> aggregateWindow(every: v.windowPeriod, fn: max, createEmpty: false)\n"
-        + queries.as_series("rejected", ("source", "reason"))
+        queries.read_by_span(s, "last", window="max") + "data\n" + queries.as_series("rejected", ("source", "reason"))
     )
     return Shown(query, {"rejected": s.unit}, {"rejected": "${__field.labels.source} · ${__field.labels.reason}"})
 

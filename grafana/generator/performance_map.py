@@ -22,7 +22,11 @@ def newest_season(
     name: str, measurement: str, fields: tuple[str, ...], tags: tuple[tuple[str, str], ...] = (), test: str = ""
 ) -> str:
     """Flux binding ``name`` to the rows of the newest heating season (the newest stamp) of a per-season series,
-    one row per bin with a column per field; ``test`` filters the raw rows; open for further pipes."""
+    one row per bin with a column per field; ``test`` filters the raw rows; open for further pipes.
+
+    One read: each bin's newest row (storage answers last() per series; a season holds hundreds of bin series of
+    one point each, so reading them is the cost), then the rows at the newest stamp of all, by a join in the same
+    plan (findColumn would run the read a second time)."""
     for f in fields:
         sel(measurement, f, **dict(tags))
     keys = ", ".join(f'"{tag}"' for tag in schema.measurement(measurement).tags)
@@ -31,11 +35,14 @@ def newest_season(
         f"  |> range(start: {SEASON_LOOKBACK}, stop: now())\n"
         f"  |> {queries.where(measurement, fields, tags)}\n"
         + (f"  |> filter(fn: (r) => {test})\n" if test else "")
-        + 'newest = data |> keep(columns: ["_time"]) |> group() |> max(column: "_time")\n'
-        + '  |> findColumn(fn: (key) => true, column: "_time")\n'
-        + f"{name} = data\n"
-        + "  |> filter(fn: (r) => length(arr: newest) > 0 and r._time == newest[0])\n"
+        + "  |> last()\n"
+        + "  |> group()\n"
+        + 'newest = data\n  |> max(column: "_time")\n  |> map(fn: (r) => ({newest: r._time, key: 0}))\n'
+        + "rows = data\n"
         + f'  |> pivot(rowKey: ["_time", {keys}], columnKey: ["_field"], valueColumn: "_value")\n'
+        + "  |> map(fn: (r) => ({r with key: 0}))\n"
+        + f'{name} = join(tables: {{r: rows, n: newest}}, on: ["key"])\n'
+        + "  |> filter(fn: (r) => r._time == r.newest)\n"
     )
 
 

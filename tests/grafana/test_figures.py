@@ -74,3 +74,26 @@ def test_before_after_splits_at_the_change(influx: InfluxEnv) -> None:
     # one hour at 5 °C = (20 − 5) / 24 degree-days before; 20 °C is above the heating limit after
     assert table["degree_days"] == [pytest.approx(15 / 24), pytest.approx(0.0)]
     assert table["kwh_per_degree_day"][0] == pytest.approx(2.0 / (15 / 24))
+
+
+def test_cop_per_window_is_each_windows_own_cop_zoomed_in_and_their_ratio_of_sums_zoomed_out(
+    influx: InfluxEnv,
+) -> None:
+    """Two 30-min windows in one hour: 9 kWh heat / 3 kWh electricity (COP 3), then 1 / 1 (COP 1). Over a day
+    (2-min intervals) the panel shows both; over 40 days (1-h intervals) one point, 10 / 4 = 2.5 — not 2."""
+    hour = NOW - timedelta(hours=5)
+    tags = {"category": "combined", "source": "device", "boundary": "H2"}
+    influx.write(
+        [
+            point("cop_30m", tags, {"cop": h / e, "heat_kwh": h, "electric_kwh": e, "coverage": 100.0}, at)
+            for at, h, e in ((hour, 9.0, 3.0), (hour + timedelta(minutes=30), 1.0, 1.0))
+        ],
+        bucket=influx.bucket_rollup,
+    )
+    device = efficiency.cop_per_window(efficiency.COP_30M, "COP")[0]
+    zoomed_in = run(influx, device.query, NOW - timedelta(days=1))
+    assert [(f.fields["_time"], f.fields["COP (device)"]) for f in zoomed_in] == [
+        ([hour, hour + timedelta(minutes=30)], [pytest.approx(3.0), pytest.approx(1.0)])
+    ]
+    zoomed_out = run(influx, device.query, NOW - timedelta(days=40))
+    assert [(f.fields["_time"], f.fields["COP (device)"]) for f in zoomed_out] == [([hour], [pytest.approx(2.5)])]

@@ -13,8 +13,10 @@ import pytest
 
 from collector.insights.performance import ALL_FLOWS, performance_map
 from collector.metrics.params import Params
+from collector.points import point
 from collector.sim.heatpump import HeatPumpSpec
 from collector.sim.installation import Installation
+from grafana.generator import cycling
 from grafana.generator import performance_map as map_panels
 from grafana.generator.queries import with_imports
 from tests.conftest import InfluxEnv
@@ -152,3 +154,44 @@ def test_measured_flow_follows_the_set_curve_the_device_reports(influx: InfluxEn
         on_curve = spec.supply_target_c(outside - 0.5, 20.0)  # the segment's constant temperature
         # window means: idle minutes of a cycling window pull below, hot-water charges lift above the curve
         assert on_curve - 1.5 <= flow <= on_curve + 3.0, (outside, flow, on_curve)
+
+
+def test_panels_show_only_the_newest_season_and_nothing_before_the_first(influx: InfluxEnv, tmp_path: Path) -> None:
+    """Each season's map is stamped at its start: the panels read the newest stamp's bins only — a bin the older
+    season filled and this one did not stays out — and an empty bucket gives no rows, not an error."""
+    bench = TaskBench.create(influx, tmp_path)
+
+    def rows(query: str) -> list[dict]:
+        stop = datetime.now(UTC)
+        text = flux_backend(
+            replace_variables(with_imports(query), {"rollup_bucket": bench.settings.influx_bucket_rollup}),
+            stop - timedelta(days=7),
+            stop,
+            bench.settings.influx_bucket_raw,
+            bench.settings.influx_org,
+        )
+        found = frames(influx.client.query_api().query(text, org=bench.settings.influx_org))
+        return [dict(zip(f.fields, v, strict=True)) for f in found for v in zip(*f.fields.values(), strict=True)]
+
+    assert rows(map_panels.map_table().query) == []
+    assert rows(cycling.by_outside().query) == []
+
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    seasons = {"2025/26": (now - timedelta(days=400), ("-3", "5")), "2026/27": (now - timedelta(days=35), ("2",))}
+    written = []
+    for season, (stamp, bins) in seasons.items():
+        for outside in bins:
+            for flow in ("35", ALL_FLOWS):
+                tags = {"category": "combined", "source": "device", "boundary": "H2", "season": season}
+                values = {"cop": 4.0, "heat_kwh": 40.0, "electric_kwh": 10.0, "hours": 5.0, "flow_c": 36.0}
+                tags |= {"outside_bin": outside, "flow_bin": flow}
+                written.append(point("performance_map", tags, values, stamp))
+            cycling_tags = {"boundary": "H2", "season": season, "outside_bin": outside}
+            written.append(point("cycling_map", cycling_tags, {"hours": 5.0, "starts": 4.0, "run_hours": 3.0}, stamp))
+    bench.write(written)
+
+    assert [(r["outside"], r["flow"]) for r in rows(map_panels.map_table().query)] == [(2.0, 35.0)]
+    assert [r["outside"] for r in rows(map_panels.cop_curve().query)] == [2.5]
+    assert [r["outside"] for r in rows(map_panels.hours_by_outside().query)] == [2.5]
+    assert [r["outside"] for r in rows(map_panels.measured_flow().query)] == [2.5]
+    assert [r["outside"] for r in rows(cycling.by_outside().query)] == [2.0]
