@@ -54,6 +54,20 @@ def _twin(windows, season: str, stamp_ns: int) -> dict:
     return found
 
 
+def panel_rows(influx: InfluxEnv, bench: TaskBench, query: str) -> list[dict]:
+    """A panel query's rows as Grafana's Flux backend frames them, over the last 7 days."""
+    stop = datetime.now(UTC)
+    text = flux_backend(
+        replace_variables(with_imports(query), {"rollup_bucket": bench.settings.influx_bucket_rollup}),
+        stop - timedelta(days=7),
+        stop,
+        bench.settings.influx_bucket_raw,
+        bench.settings.influx_org,
+    )
+    found = frames(influx.client.query_api().query(text, org=bench.settings.influx_org))
+    return [dict(zip(f.fields, v, strict=True)) for f in found for v in zip(*f.fields.values(), strict=True)]
+
+
 def test_bins_hold_the_cop_the_model_produced_at_each_outside_temperature(influx: InfluxEnv, tmp_path: Path) -> None:
     start = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
     temperatures = (-5.0, 2.0, 10.0)
@@ -132,23 +146,10 @@ def test_measured_flow_follows_the_set_curve_the_device_reports(influx: InfluxEn
     bench.write(run.raw + run.temperatures + run.cop_points())
     bench.run(["hpm-performance-map"], int(datetime(2026, 1, 10, 0, 7, tzinfo=UTC).timestamp()) * NS)
 
-    def rows(query: str) -> list[dict]:
-        variables = {"rollup_bucket": bench.settings.influx_bucket_rollup}
-        stop = datetime.now(UTC)
-        text = flux_backend(
-            replace_variables(with_imports(query), variables),
-            stop - timedelta(days=7),
-            stop,
-            bench.settings.influx_bucket_raw,
-            bench.settings.influx_org,
-        )
-        found = frames(influx.client.query_api().query(text, org=bench.settings.influx_org))
-        return [dict(zip(f.fields, v, strict=True)) for f in found for v in zip(*f.fields.values(), strict=True)]
-
-    curve = {row["outside"]: row["curve"] for row in rows(map_panels.set_curve().query)}
+    curve = {row["outside"]: row["curve"] for row in panel_rows(influx, bench, map_panels.set_curve().query)}
     for outside, supply in curve.items():
         assert supply == pytest.approx(spec.supply_target_c(outside, 20.0), abs=1e-6)
-    measured = {row["outside"]: row["flow"] for row in rows(map_panels.measured_flow().query)}
+    measured = {row["outside"]: row["flow"] for row in panel_rows(influx, bench, map_panels.measured_flow().query)}
     assert set(measured) == {-4.5, 3.5, 10.5}
     for outside, flow in measured.items():
         on_curve = spec.supply_target_c(outside - 0.5, 20.0)  # the segment's constant temperature
@@ -161,20 +162,8 @@ def test_panels_show_only_the_newest_season_and_nothing_before_the_first(influx:
     season filled and this one did not stays out — and an empty bucket gives no rows, not an error."""
     bench = TaskBench.create(influx, tmp_path)
 
-    def rows(query: str) -> list[dict]:
-        stop = datetime.now(UTC)
-        text = flux_backend(
-            replace_variables(with_imports(query), {"rollup_bucket": bench.settings.influx_bucket_rollup}),
-            stop - timedelta(days=7),
-            stop,
-            bench.settings.influx_bucket_raw,
-            bench.settings.influx_org,
-        )
-        found = frames(influx.client.query_api().query(text, org=bench.settings.influx_org))
-        return [dict(zip(f.fields, v, strict=True)) for f in found for v in zip(*f.fields.values(), strict=True)]
-
-    assert rows(map_panels.map_table().query) == []
-    assert rows(cycling.by_outside().query) == []
+    assert panel_rows(influx, bench, map_panels.map_table().query) == []
+    assert panel_rows(influx, bench, cycling.by_outside().query) == []
 
     now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     seasons = {"2025/26": (now - timedelta(days=400), ("-3", "5")), "2026/27": (now - timedelta(days=35), ("2",))}
@@ -190,8 +179,8 @@ def test_panels_show_only_the_newest_season_and_nothing_before_the_first(influx:
             written.append(point("cycling_map", cycling_tags, {"hours": 5.0, "starts": 4.0, "run_hours": 3.0}, stamp))
     bench.write(written)
 
-    assert [(r["outside"], r["flow"]) for r in rows(map_panels.map_table().query)] == [(2.0, 35.0)]
-    assert [r["outside"] for r in rows(map_panels.cop_curve().query)] == [2.5]
-    assert [r["outside"] for r in rows(map_panels.hours_by_outside().query)] == [2.5]
-    assert [r["outside"] for r in rows(map_panels.measured_flow().query)] == [2.5]
-    assert [r["outside"] for r in rows(cycling.by_outside().query)] == [2.0]
+    assert [(r["outside"], r["flow"]) for r in panel_rows(influx, bench, map_panels.map_table().query)] == [(2.0, 35.0)]
+    assert [r["outside"] for r in panel_rows(influx, bench, map_panels.cop_curve().query)] == [2.5]
+    assert [r["outside"] for r in panel_rows(influx, bench, map_panels.hours_by_outside().query)] == [2.5]
+    assert [r["outside"] for r in panel_rows(influx, bench, map_panels.measured_flow().query)] == [2.5]
+    assert [r["outside"] for r in panel_rows(influx, bench, cycling.by_outside().query)] == [2.0]
