@@ -76,7 +76,7 @@ def cop_per_window(s: queries.Sel, label: str) -> list[Shown]:
     shown = []
     for src in SOURCES:
         one, name = sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})"
-        shown.append(panels.of(one, name, queries.ratio_per_window(one, "heat_kwh", "electric_kwh", name)))
+        shown.append(panels.of(one, name, queries.ratio_per_window(one, "heat_kwh", "electric_kwh", "30m", name)))
     return shown
 
 

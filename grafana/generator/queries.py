@@ -265,13 +265,15 @@ def ratio_of_totals(numerator: Sel, denominator: Sel, label: str) -> str:
     )
 
 
-def ratio_per_window(s: Sel, numerator: str, denominator: str, label: str) -> str:
-    """Σnumerator / Σdenominator of stored interval rows per Grafana window (a ratio of sums, never a mean of the
-    rows' ratios), stamped at the window's start: zoomed in to windows no longer than the rows' interval, each
-    row's own ratio; over a year, ~700 windows instead of 17,520 half-hours. Storage sums the windows."""
+def ratio_per_window(s: Sel, numerator: str, denominator: str, interval: str, label: str) -> str:
+    """Σnumerator / Σdenominator of stored rows per ``interval`` (e.g. 30m) per Grafana window (a ratio of sums,
+    never a mean of the rows' ratios), stamped at the window's start. Windows are never shorter than the rows'
+    interval (a 20-min window would stamp a row at :30 at :20): zoomed in, each row's own ratio at its own time;
+    over a year ~700 windows instead of 17,520 half-hours. Storage sums the windows."""
+    every = f"if int(v: v.windowPeriod) > int(v: {interval}) then v.windowPeriod else {interval}"
     return (
         f"{read(s, fields=(numerator, denominator))}\n"
-        '  |> aggregateWindow(every: v.windowPeriod, fn: sum, createEmpty: false, timeSrc: "_start")\n'
+        f'  |> aggregateWindow(every: {every}, fn: sum, createEmpty: false, timeSrc: "_start")\n'
         '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
         f"  |> filter(fn: (r) => r.{denominator} > 0.0)\n"
         f"  |> map(fn: (r) => ({{_time: r._time, _value: r.{numerator} / r.{denominator}}}))\n" + named(label)

@@ -80,7 +80,8 @@ def test_cop_per_window_is_each_windows_own_cop_zoomed_in_and_their_ratio_of_sum
     influx: InfluxEnv,
 ) -> None:
     """Two 30-min windows in one hour: 9 kWh heat / 3 kWh electricity (COP 3), then 1 / 1 (COP 1). Over a day
-    (2-min intervals) the panel shows both; over 40 days (1-h intervals) one point, 10 / 4 = 2.5 — not 2."""
+    (2-min intervals) and over 12 days (20-min intervals) the panel shows both at their own times; over 40 days (1-h
+    intervals) one point, 10 / 4 = 2.5 — not 2."""
     hour = NOW - timedelta(hours=5)
     tags = {"category": "combined", "source": "device", "boundary": "H2"}
     influx.write(
@@ -94,6 +95,10 @@ def test_cop_per_window_is_each_windows_own_cop_zoomed_in_and_their_ratio_of_sum
     zoomed_in = run(influx, device.query, NOW - timedelta(days=1))
     assert [(f.fields["_time"], f.fields["COP (device)"]) for f in zoomed_in] == [
         ([hour, hour + timedelta(minutes=30)], [pytest.approx(3.0), pytest.approx(1.0)])
+    ]
+    # 12 days: 20-min intervals, which would stamp the second window at :20; windows never go below 30 min
+    assert [f.fields["_time"] for f in run(influx, device.query, NOW - timedelta(days=12))] == [
+        [hour, hour + timedelta(minutes=30)]
     ]
     zoomed_out = run(influx, device.query, NOW - timedelta(days=40))
     assert [(f.fields["_time"], f.fields["COP (device)"]) for f in zoomed_out] == [([hour], [pytest.approx(2.5)])]
