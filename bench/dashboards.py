@@ -307,7 +307,8 @@ def panel_queries(dashboard: dict, span: timedelta, now: datetime, raw: bool) ->
     return out
 
 
-def timed(client: httpx.Client, server: InfluxdServer, flux: str) -> float:
+def timed(client: httpx.Client, server: InfluxdServer, flux: str) -> tuple[float, int]:
+    """Seconds of one query, end to end, and the rows it returned (what Grafana frames and draws)."""
     started = time.perf_counter()
     response = client.post(
         "/api/v2/query",
@@ -318,13 +319,19 @@ def timed(client: httpx.Client, server: InfluxdServer, flux: str) -> float:
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"query failed ({response.status_code}): {response.text[:300]}")
-    return elapsed
+    lines = response.text.splitlines()
+    return elapsed, sum(1 for line in lines if line.strip() and not line.startswith(("#", ",result,")))
 
 
 def measure(
     client: httpx.Client, server: InfluxdServer, work: list[tuple[str, str]], repeat: int
-) -> list[tuple[str, float]]:
-    return [(title, statistics.median(timed(client, server, flux) for _ in range(repeat))) for title, flux in work]
+) -> list[tuple[str, float, int]]:
+    """(title, median seconds, rows) per query."""
+    out = []
+    for title, flux in work:
+        runs = [timed(client, server, flux) for _ in range(repeat)]
+        out.append((title, statistics.median(seconds for seconds, _ in runs), runs[0][1]))
+    return out
 
 
 def main() -> None:
@@ -371,12 +378,13 @@ def run(data: Path, args: argparse.Namespace) -> None:
 
 
 def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: argparse.Namespace) -> None:
-    """Per dashboard and range: every query's median time summed, and the slowest; for the long ranges, the
-    queries the span switch sends to rollups (the others read derived series, the same query either way) once
-    more over raw samples, and the whole dashboard with them."""
+    """Per dashboard and range: every query's median time summed, the rows Grafana receives, and the slowest
+    query; for the long ranges, the queries the span switch sends to rollups (the others read derived series, the
+    same query either way) once more over raw samples, and the whole dashboard with them."""
     header = (
-        f"{'dashboard':<16} {'range':>5} {'queries':>7} {'total s':>8} {'slowest s':>9}  {'slowest panel':<34}"
-        f" {'switched':>8} {'rollup s':>8} {'raw s':>8} {'raw/rollup':>10} {'all raw s':>9} {'load':>5}"
+        f"{'dashboard':<16} {'range':>5} {'queries':>7} {'rows':>7} {'total s':>8} {'slowest s':>9}"
+        f"  {'slowest panel':<34} {'switched':>8} {'rollup s':>8} {'raw s':>8} {'raw/rollup':>10} {'all raw s':>9}"
+        f" {'load':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -389,15 +397,16 @@ def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: arg
             if not work:
                 continue
             times = measure(client, server, work, args.repeat)
-            total = sum(t for _, t in times)
-            title, slowest = max(times, key=lambda item: item[1])
+            total = sum(t for _, t, _ in times)
+            rows = sum(n for _, _, n in times)
+            title, slowest, _ = max(times, key=lambda item: item[1])
             raw_text = ""
             if name != "24h":
                 over_raw = panel_queries(dashboard, span, now, True)
                 switched = [i for i, (a, b) in enumerate(zip(work, over_raw, strict=True)) if a != b]
                 raw = measure(client, server, [over_raw[i] for i in switched], args.repeat)
                 rollup_s = sum(times[i][1] for i in switched)
-                raw_s = sum(t for _, t in raw)
+                raw_s = sum(t for _, t, _ in raw)
                 bound = ">=" if span > timedelta(days=args.dense_days) else "  "
                 ratio = f"{bound}{raw_s / rollup_s:>7.1f}x" if rollup_s else f"{'-':>10}"
                 raw_text = (
@@ -405,13 +414,13 @@ def report(client: httpx.Client, server: InfluxdServer, now: datetime, args: arg
                     f" {bound}{total - rollup_s + raw_s:>7.2f}"
                 )
             print(
-                f"{path.stem:<16} {name:>5} {len(work):>7} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
+                f"{path.stem:<16} {name:>5} {len(work):>7} {rows:>7} {total:>8.2f} {slowest:>9.2f}  {title[:34]:<34}"
                 f" {raw_text:<56} {os.getloadavg()[0]:>5.1f}",
                 flush=True,
             )
-            for panel, seconds in sorted(times, key=lambda item: -item[1]) if args.detail else ():
+            for panel, seconds, count in sorted(times, key=lambda item: -item[1]) if args.detail else ():
                 if seconds >= args.detail:
-                    print(f"{'':<23} {seconds:>8.2f}  {panel}", flush=True)
+                    print(f"{'':<23} {seconds:>8.2f}  {panel} ({count:,} rows)", flush=True)
 
 
 if __name__ == "__main__":
