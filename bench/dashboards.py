@@ -203,6 +203,9 @@ def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]])
     months = [time_ns(m) for m in sorted({d.replace(day=1) for d in days_})]
     dense_start = time_ns(end - dense)
     before_dense = [t for t in sparse if t < dense_start]
+    sparse_dense = [t for t in sparse if t >= dense_start]
+    daily = [time_ns(d) for d in days_]
+    seasons = [time_ns(d) for d in days_ if (d.month, d.day) == (9, 1)]
 
     def batches(bucket: str, generated: Iterator[str]) -> Iterator[tuple[str, list[str]]]:
         while batch := list(itertools.islice(generated, BATCH_LINES)):
@@ -212,7 +215,7 @@ def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]])
         read = subset(spec, wanted)
         if read:
             period = dense_period(spec)
-            times = stamps(end, period, dense) if period else [t for t in sparse if t >= dense_start]
+            times = stamps(end, period, dense) if period else sparse_dense
             yield from batches(RAW, series_lines(read, itertools.chain(before_dense, times)))
     for spec in schema.ROLLUPS:
         read = subset(spec, wanted)
@@ -230,10 +233,8 @@ def lines(now: datetime, args: argparse.Namespace, wanted: set[tuple[str, str]])
             yield from batches(ROLLUP, series_lines(rest, half_hours[-48 * 35 :]))
             continue
         if spec.name in SEASON_MAPS:  # one stamp per heating season, rewritten in place by its task
-            seasons = [time_ns(d) for d in days_ if (d.month, d.day) == (9, 1)]
             yield from batches(ROLLUP, season_lines(spec, seasons))
             continue
-        daily = [time_ns(d) for d in days_]
         times = months if spec.name.endswith("_monthly") else half_hours if spec.name.endswith("_30m") else daily
         yield from batches(ROLLUP, series_lines(spec, times))
 

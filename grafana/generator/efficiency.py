@@ -66,18 +66,22 @@ def forecast_figure() -> stat.Panel:
     )
 
 
+def per_source(s: queries.Sel, label: str) -> list[tuple[queries.Sel, str]]:
+    """The selection narrowed to each heat source, with its label (sources are never mixed within a figure)."""
+    return [(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})") for src in SOURCES]
+
+
 def by_source(s: queries.Sel, label: str) -> list[Shown]:
-    """One series per heat source (sources are never mixed within a figure)."""
-    return [panels.rows(sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})") for src in SOURCES]
+    """The stored rows, one series per heat source."""
+    return [panels.rows(one, name) for one, name in per_source(s, label)]
 
 
 def cop_per_window(s: queries.Sel, label: str) -> list[Shown]:
     """Per heat source, Σheat / Σelectricity of the stored windows within each of Grafana's intervals."""
-    shown = []
-    for src in SOURCES:
-        one, name = sel(s.measurement, s.field, **dict(s.tags), source=src), f"{label} ({src})"
-        shown.append(panels.of(one, name, queries.ratio_per_window(one, "heat_kwh", "electric_kwh", "30m", name)))
-    return shown
+    return [
+        panels.of(one, name, queries.ratio_per_window(one, "heat_kwh", "electric_kwh", "30m", name))
+        for one, name in per_source(s, label)
+    ]
 
 
 def monthly_cop() -> Shown:
